@@ -1,0 +1,18 @@
+//! The flavors built into the binary (plugins/slack, plugins/discord),
+//! compiled to components by build.rs and embedded.
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+}
+
+/// Names of the built-in flavors.
+pub const NAMES: &[&str] = &["slack", "discord"];
+
+/// The component bytes of a built-in flavor.
+pub fn component(name: &str) -> Option<&'static [u8]> {
+    match name {
+        "slack" => Some(embedded::SLACK),
+        "discord" => Some(embedded::DISCORD),
+        _ => None,
+    }
+}

@@ -1,0 +1,274 @@
+//! The egress policy: which origins a flavor may reach.
+//!
+//! Parsed once into typed values. A request goes out only when its origin
+//! (`scheme://host:port`) is both declared by the flavor and granted to the
+//! alerter. Declared `https` origins are granted by default; anything else
+//! (plain http, a local stand-in) needs an explicit `--allow-host`. Private,
+//! loopback and link-local addresses are refused after DNS resolution unless
+//! their origin was granted explicitly.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use crate::error::Error;
+
+/// `scheme://host:port`, lowercased, with the port always present.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// `http` or `https`.
+    pub scheme: String,
+    /// Host name or IP literal (IPv6 without brackets).
+    pub host: String,
+    /// Explicit or default port.
+    pub port: u16,
+}
+
+impl Origin {
+    /// Parses `SCHEME://HOST[:PORT]` (a trailing `/` is allowed, nothing else).
+    pub fn parse_grant(text: &str) -> Result<Origin, Error> {
+        let hint = "expected SCHEME://HOST[:PORT], e.g. https://hooks.example.com or http://127.0.0.1:8080";
+        let url = url::Url::parse(text.trim()).map_err(|e| Error::input(format!("invalid host `{text}`: {e}; {hint}")))?;
+        if url.path() != "/" && !url.path().is_empty() || url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::input(format!("invalid host `{text}`: it has a path; {hint}")));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::input(format!("invalid host `{text}`: it has credentials; {hint}")));
+        }
+        Origin::of_url(&url).ok_or_else(|| Error::input(format!("invalid host `{text}`: {hint}")))
+    }
+
+    /// The origin of a URL (http and https only).
+    pub fn of_url(url: &url::Url) -> Option<Origin> {
+        let scheme = url.scheme().to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return None;
+        }
+        let host = match url.host()? {
+            url::Host::Domain(d) => d.trim_end_matches('.').to_ascii_lowercase(),
+            url::Host::Ipv4(ip) => ip.to_string(),
+            url::Host::Ipv6(ip) => ip.to_string(),
+        };
+        let port = url.port_or_known_default()?;
+        Some(Origin { scheme, host, port })
+    }
+
+    /// The origin of a URL given as text.
+    pub fn of_url_str(text: &str) -> Option<Origin> {
+        url::Url::parse(text.trim()).ok().as_ref().and_then(Origin::of_url)
+    }
+
+    /// The host as an IP address, when it is a literal.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.host.parse().ok()
+    }
+}
+
+impl fmt::Display for Origin {
+    /// Shortest form that parses back: default ports are left out.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let default = matches!((self.scheme.as_str(), self.port), ("https", 443) | ("http", 80));
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        if default {
+            write!(f, "{}://{}", self.scheme, host)
+        } else {
+            write!(f, "{}://{}:{}", self.scheme, host, self.port)
+        }
+    }
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    /// The flavor did not declare this origin.
+    NotDeclared(Origin),
+    /// Declared, but not granted to the alerter.
+    NotGranted(Origin),
+    /// The origin resolves to a private/loopback/link-local address and was
+    /// not granted explicitly.
+    PrivateAddress(Origin, IpAddr),
+}
+
+/// The egress policy of one alerter using one flavor.
+#[derive(Debug, Clone)]
+pub struct EgressPolicy {
+    alerter: String,
+    declared: BTreeSet<Origin>,
+    explicit: BTreeSet<Origin>,
+}
+
+impl EgressPolicy {
+    /// `declared`: the flavor's hosts resolved against the settings;
+    /// `explicit`: the alerter's `--allow-host` grants.
+    pub fn new(alerter: &str, declared: impl IntoIterator<Item = Origin>, explicit: impl IntoIterator<Item = Origin>) -> Self {
+        EgressPolicy { alerter: alerter.to_string(), declared: declared.into_iter().collect(), explicit: explicit.into_iter().collect() }
+    }
+
+    /// Origins declared by the flavor.
+    pub fn declared(&self) -> impl Iterator<Item = &Origin> {
+        self.declared.iter()
+    }
+
+    /// Whether `origin` is granted: explicitly, or by default as a declared
+    /// https origin.
+    pub fn granted(&self, origin: &Origin) -> bool {
+        self.explicit.contains(origin) || (origin.scheme == "https" && self.declared.contains(origin))
+    }
+
+    /// Checks an origin before any connection is made.
+    pub fn check(&self, origin: &Origin) -> Result<(), Denial> {
+        if !self.declared.contains(origin) {
+            return Err(Denial::NotDeclared(origin.clone()));
+        }
+        if !self.granted(origin) {
+            return Err(Denial::NotGranted(origin.clone()));
+        }
+        if let Some(ip) = origin.ip() {
+            self.check_address(origin, ip)?;
+        }
+        Ok(())
+    }
+
+    /// Checks one resolved address of an allowed origin.
+    pub fn check_address(&self, origin: &Origin, ip: IpAddr) -> Result<(), Denial> {
+        if is_internal(ip) && !self.explicit.contains(origin) {
+            return Err(Denial::PrivateAddress(origin.clone(), ip));
+        }
+        Ok(())
+    }
+
+    /// Hosts whose names may resolve to internal addresses (explicit grants).
+    fn explicit_hosts(&self) -> BTreeSet<String> {
+        self.explicit.iter().map(|o| o.host.clone()).collect()
+    }
+
+    /// One line explaining a denial and naming the exact grant to add.
+    pub fn explain(&self, denial: &Denial) -> String {
+        let a = &self.alerter;
+        match denial {
+            Denial::NotDeclared(o) => {
+                let declared: Vec<String> = self.declared.iter().map(|d| d.to_string()).collect();
+                format!(
+                    "request to {o} denied: the flavor does not declare this host (it declares: {}); \
+                     point the flavor's URL setting at it, then grant it with --allow-host {o}",
+                    if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+                )
+            }
+            Denial::NotGranted(o) => format!(
+                "request to {o} denied: not granted to alerter \"{a}\"; grant it with: alerter update {a} --allow-host {o}"
+            ),
+            Denial::PrivateAddress(o, ip) => format!(
+                "request to {o} denied: it resolves to the internal address {ip}; if that is intended, grant it with: alerter update {a} --allow-host {o}"
+            ),
+        }
+    }
+
+    /// A DNS resolver for reqwest that applies [`EgressPolicy::check_address`]
+    /// to every address a name resolves to (so a granted name cannot be
+    /// pointed at an internal address behind our back).
+    pub fn resolver(&self) -> Arc<PolicyResolver> {
+        Arc::new(PolicyResolver { explicit_hosts: self.explicit_hosts() })
+    }
+}
+
+/// True for loopback, private, link-local, unique-local, unspecified,
+/// shared (CGNAT) and multicast addresses.
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || o[0] == 0
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_internal(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Error raised by [`PolicyResolver`] for a name that resolves internally.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} resolves to the internal address {ip}")]
+pub struct InternalAddress {
+    /// The name looked up.
+    pub host: String,
+    /// The internal address it resolved to.
+    pub ip: IpAddr,
+}
+
+/// reqwest DNS resolver enforcing the internal-address rule.
+#[derive(Debug)]
+pub struct PolicyResolver {
+    explicit_hosts: BTreeSet<String>,
+}
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
+        let allow_internal = self.explicit_hosts.contains(&host);
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if !allow_internal {
+                if let Some(bad) = addrs.iter().find(|a| is_internal(a.ip())) {
+                    return Err(Box::new(InternalAddress { host, ip: bad.ip() }) as Box<dyn std::error::Error + Send + Sync>);
+                }
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(s: &str) -> Origin {
+        Origin::parse_grant(s).unwrap()
+    }
+
+    #[test]
+    fn parses_and_prints_origins() {
+        assert_eq!(o("https://Slack.com/").to_string(), "https://slack.com");
+        assert_eq!(o("http://127.0.0.1:8080").to_string(), "http://127.0.0.1:8080");
+        assert_eq!(o("https://x.example:443").port, 443);
+        assert!(Origin::parse_grant("https://x.example/api").is_err());
+        assert!(Origin::parse_grant("ftp://x.example").is_err());
+        assert!(Origin::parse_grant("x.example").is_err());
+    }
+
+    #[test]
+    fn default_grants_cover_declared_https_only() {
+        let p = EgressPolicy::new("a", [o("https://slack.com"), o("http://127.0.0.1:9")], []);
+        assert!(p.check(&o("https://slack.com")).is_ok());
+        assert_eq!(p.check(&o("http://127.0.0.1:9")), Err(Denial::NotGranted(o("http://127.0.0.1:9"))));
+        assert_eq!(p.check(&o("https://evil.example")), Err(Denial::NotDeclared(o("https://evil.example"))));
+        let msg = p.explain(&Denial::NotGranted(o("http://127.0.0.1:9")));
+        assert!(msg.contains("--allow-host http://127.0.0.1:9"), "{msg}");
+    }
+
+    #[test]
+    fn internal_addresses_need_explicit_grants() {
+        let p = EgressPolicy::new("a", [o("https://10.0.0.1")], []);
+        assert!(matches!(p.check(&o("https://10.0.0.1")), Err(Denial::PrivateAddress(..))));
+        let p = EgressPolicy::new("a", [o("https://10.0.0.1")], [o("https://10.0.0.1")]);
+        assert!(p.check(&o("https://10.0.0.1")).is_ok());
+        assert!(is_internal("169.254.169.254".parse().unwrap()));
+        assert!(is_internal("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!is_internal("93.184.216.34".parse().unwrap()));
+    }
+}
