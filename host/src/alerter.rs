@@ -259,9 +259,14 @@ impl Alerter {
         self.flavor.replies(&self.net, &self.settings, reference, cursor).await
     }
 
+    /// One line for a call error, prefixed with the flavor, secrets redacted.
+    pub fn error_text(&self, e: &CallError) -> String {
+        self.net.secrets().redact(&format!("{}: {e}", self.flavor.label()))
+    }
+
     /// Turns a call error into a one-line [`Error`], secrets redacted.
     pub fn error(&self, e: CallError) -> Error {
-        let text = self.net.secrets().redact(&format!("{}: {e}", self.flavor.label()));
+        let text = self.error_text(&e);
         match e {
             CallError::Flavor(FlavorError::InvalidSettings(_)) => Error::Input(text),
             _ => Error::Flavor(text),

@@ -88,6 +88,87 @@ Examples:
   alerter post - < report.txt                                                # body from stdin
   alerter post \"see blocks\" --raw blocks.json                                # flavor-specific payload")]
     Post(PostArgs),
+    /// Ask a question and wait for a human to approve or decline it.
+    #[command(after_help = "\
+Exit codes: 0 approved, 1 declined, 124 no answer in time, 130 cancelled (Ctrl-C),
+2 bad input (or the alerter cannot read replies), 3 the flavor or the service failed.
+So this is an approval gate in any shell or CI job:
+  alerter ask \"Deploy model v3 to production?\" --timeout 600 && ./deploy.sh
+
+A reply decides when its whole text, trimmed, equals a word of the lists, ignoring
+case unless --case-sensitive (`LGTM!` or `yes please` do not). Approve words are
+checked first. Replies in the question's thread count; bots never do.
+Default approve words: approve, LGTM, ok, yes. Default decline words: decline,
+disapprove, no, reject. --approve/--disapprove replace a list (repeat the flag).
+Polling starts every second and backs off to every 10 s while nothing new arrives,
+never more than 30 polls a minute, and waits out any rate limit the service sets.")]
+    Ask(AskArgs),
+    /// Run a command and alert when it fails (or succeeds); exits with its exit code.
+    #[command(after_help = "\
+Examples:
+  alerter run -- python train.py --epochs 10          # alert if training fails
+  alerter run --on always --tail 100 -- make nightly   # alert either way, last 100 lines
+The command's output passes through unchanged. The alert carries the exit code or
+signal, the duration, the host name and the last lines of output. A failure to alert
+is reported on stderr but never changes the exit code, which is the command's own.")]
+    Run(RunArgs),
+}
+
+#[derive(Args, Debug)]
+struct AskArgs {
+    /// The question.
+    question: String,
+    #[command(flatten)]
+    content: MessageArgs,
+    /// Seconds to wait for a decision.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    timeout: u64,
+    /// A reply that approves (repeatable; replaces the defaults).
+    #[arg(long, value_name = "WORD")]
+    approve: Vec<String>,
+    /// A reply that declines (repeatable; replaces the defaults).
+    #[arg(long, value_name = "WORD")]
+    disapprove: Vec<String>,
+    /// Only this user id may decide (repeatable; default: anyone but bots).
+    #[arg(long, value_name = "ID")]
+    approver: Vec<String>,
+    /// Match replies case-sensitively.
+    #[arg(long)]
+    case_sensitive: bool,
+    /// Do not reply in the question's thread with the outcome.
+    #[arg(long)]
+    no_follow_up: bool,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// When to alert.
+    #[arg(long, value_enum, default_value_t = OnArg::Failure)]
+    on: OnArg,
+    /// Title of the alert (default: "`CMD` failed" / "`CMD` succeeded").
+    #[arg(long)]
+    title: Option<String>,
+    /// Lines of output to include.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    tail: usize,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    command: Vec<String>,
+}
+
+/// `--on` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OnArg {
+    Failure,
+    Success,
+    Always,
 }
 
 #[derive(Subcommand, Debug)]
@@ -298,6 +379,8 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Use { name } => use_alerter(&host, &name),
         Command::Secret(cmd) => secret_cmd(&host, cmd),
         Command::Post(a) => post(&host, a).await,
+        Command::Ask(a) => ask(&host, a).await,
+        Command::Run(a) => run_cmd(&host, a).await,
     }
 }
 
@@ -715,4 +798,94 @@ async fn post(host: &Host, a: PostArgs) -> Result<u8> {
         );
     }
     Ok(0)
+}
+
+async fn ask(host: &Host, a: AskArgs) -> Result<u8> {
+    use crate::ask::{AskOptions, Progress};
+    let question = build_message(a.question, &a.content)?;
+    let mut opts = AskOptions { timeout: std::time::Duration::from_secs(a.timeout), case_sensitive: a.case_sensitive, approvers: a.approver, follow_up: !a.no_follow_up, ..AskOptions::default() };
+    if !a.approve.is_empty() {
+        opts.approve = a.approve;
+    }
+    if !a.disapprove.is_empty() {
+        opts.disapprove = a.disapprove;
+    }
+    if opts.timeout.is_zero() {
+        return Err(Error::input("--timeout must be at least 1 second"));
+    }
+    let overrides = parse_pairs(&a.target.set, "--set")?;
+    let alerter = host.alerter(a.target.alerter.as_deref(), &overrides).await?;
+
+    struct Spinner(Option<indicatif::ProgressBar>);
+    impl Progress for Spinner {
+        fn waiting(&self, _left: std::time::Duration, polls: u32) {
+            if let Some(pb) = &self.0 {
+                pb.set_prefix(format!("{polls} polls"));
+            }
+        }
+    }
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let spinner = if tty {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} ({prefix})").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        Spinner(Some(pb))
+    } else {
+        eprintln!(
+            "waiting up to {} s for a reply (approve: {}; decline: {})",
+            opts.timeout.as_secs(),
+            opts.approve.join(", "),
+            opts.disapprove.join(", ")
+        );
+        Spinner(None)
+    };
+    let deadline = std::time::Instant::now() + opts.timeout;
+    let ticker = spinner.0.clone().map(|pb| {
+        tokio::spawn(async move {
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now()).as_secs();
+                pb.set_message(format!("waiting for an answer: {}:{:02} left", left / 60, left % 60));
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        })
+    });
+    let cancel = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let asked = crate::ask::ask(&alerter, &question, &opts, &spinner, cancel).await;
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    if let Some(pb) = &spinner.0 {
+        pb.finish_and_clear();
+    }
+    let asked = asked?;
+    if a.json {
+        let mut v = serde_json::to_value(&asked.outcome).map_err(|e| Error::Other(e.into()))?;
+        v["question"] = serde_json::json!({"reference": asked.question.reference, "link": asked.question.link});
+        v["polls"] = asked.polls.into();
+        println!("{v}");
+    } else {
+        println!("{}", asked.outcome.summary());
+    }
+    Ok(asked.outcome.exit_code())
+}
+
+async fn run_cmd(host: &Host, a: RunArgs) -> Result<u8> {
+    use crate::run::{message, run_command, On};
+    let on = match a.on {
+        OnArg::Failure => On::Failure,
+        OnArg::Success => On::Success,
+        OnArg::Always => On::Always,
+    };
+    let overrides = parse_pairs(&a.target.set, "--set")?;
+    // Resolve the alerter first: a misconfiguration should show before a long job, not after.
+    let alerter = host.alerter(a.target.alerter.as_deref(), &overrides).await?;
+    let finished = run_command(&a.command, a.tail.max(1)).await?;
+    if on.wants(finished.succeeded()) {
+        if let Err(e) = alerter.post(&message(&finished, a.title.as_deref())).await {
+            eprintln!("alerter: could not send the alert: {}", format!("{e:#}").replace('\n', " "));
+        }
+    }
+    Ok(finished.exit_code().clamp(0, 255) as u8)
 }

@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod alerter;
+pub mod ask;
 #[allow(missing_docs)]
 pub mod bindings;
 pub mod builtin;
@@ -28,6 +29,7 @@ pub mod flavor;
 pub mod http;
 pub mod limits;
 pub mod registry;
+pub mod run;
 pub mod secrets;
 pub mod wasi;
 

@@ -46,6 +46,7 @@ pub struct Stored {
 struct Inner {
     messages: Vec<Stored>,
     requests: Vec<(String, Instant)>,
+    injected: Vec<(String, u16, Instant)>,
     fail: Vec<(u16, u64)>,
     token: Option<String>,
 }
@@ -93,6 +94,11 @@ impl EchoService {
         self.inner.lock().unwrap().requests.clone()
     }
 
+    /// Requests that got an injected failure: path, status, arrival.
+    pub fn injected(&self) -> Vec<(String, u16, Instant)> {
+        self.inner.lock().unwrap().injected.clone()
+    }
+
     /// Adds a human (or bot) reply; `thread` = the message id to reply under,
     /// `None` for a top-level message. Returns its id.
     pub fn reply(&self, author_id: &str, text: &str, thread: Option<&str>, bot: bool) -> String {
@@ -125,6 +131,8 @@ fn take_failure(g: &mut Inner) -> Option<Response> {
         return None;
     }
     let (status, retry) = g.fail.remove(0);
+    let (path, at) = g.requests.last().cloned().unwrap_or_else(|| (String::new(), Instant::now()));
+    g.injected.push((path, status, at));
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (code, Json(json!({"error": format!("injected {status}")}))).into_response();
     if status == 429 {
