@@ -178,6 +178,8 @@ pub fn resolve_settings(
             }
         }
     }
+    declared.sort();
+    declared.dedup();
     Ok(ResolvedSettings { for_flavor, secrets, declared })
 }
 
