@@ -649,13 +649,12 @@ async fn describe(host: &Host, name: &str) -> Result<u8> {
     }
     if let Some((f, _)) = &flavor {
         let secrets = host.state().secrets()?;
-        let declared: Vec<String> = resolve_settings(name, f.info(), &a.settings, &[], &secrets)
-            .map(|r| r.declared.iter().map(|o| o.to_string()).collect())
-            .unwrap_or_default();
-        let granted: Vec<&String> = declared.iter().filter(|o| o.starts_with("https://") || a.allow_hosts.contains(o)).collect();
-        println!("declared hosts: {}", declared.join(", "));
-        let granted: Vec<&str> = granted.iter().map(|s| s.as_str()).collect();
-        println!("granted:        {}", if granted.is_empty() { "none (add --allow-host)".to_string() } else { granted.join(", ") });
+        let declared = resolve_settings(name, f.info(), &a.settings, &[], &secrets).map(|r| r.declared).unwrap_or_default();
+        let explicit: Vec<Origin> = a.allow_hosts.iter().filter_map(|h| Origin::parse_grant(h).ok()).collect();
+        let policy = crate::egress::EgressPolicy::new(name, declared, explicit);
+        let list = |it: Vec<String>| if it.is_empty() { "none".to_string() } else { it.join(", ") };
+        println!("declared hosts: {}", list(policy.declared().map(|o| o.to_string()).collect()));
+        println!("granted:        {}", list(policy.declared().filter(|o| policy.granted(o)).map(|o| o.to_string()).collect()));
     }
     println!("explicit grants (--allow-host): {}", if a.allow_hosts.is_empty() { "none".to_string() } else { a.allow_hosts.join(", ") });
     Ok(0)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 use crate::bindings::{self, latest};
@@ -127,12 +127,6 @@ impl Runtime {
         // SAFETY: `compiled` was produced just now by this engine.
         let component = unsafe { Component::deserialize(engine, &compiled) }.map_err(|e| Error::Other(e.into()))?;
         Ok((component, CompileSource::Compiled))
-    }
-
-    /// A fresh resource table (for tests of the store setup).
-    #[doc(hidden)]
-    pub fn table() -> ResourceTable {
-        ResourceTable::new()
     }
 }
 

@@ -34,19 +34,20 @@ async fn main() {
     println!("| benchmark | median | runs |");
     println!("|---|---|---|");
 
-    for (name, path) in [("echo (Rust, 172 KB)", flavors::ECHO), ("slack (Rust)", flavors::SLACK)] {
+    for (flavor, path) in [("echo", flavors::ECHO), ("slack", flavors::SLACK)] {
         let bytes = std::fs::read(path).expect("built flavor");
+        let name = &format!("{flavor} ({} KB)", bytes.len() / 1000);
         let mut first = Vec::new();
         let mut cached = Vec::new();
         for _ in 0..loads {
             let dir = tempfile::tempdir().unwrap();
             let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
             let t = Instant::now();
-            rt.load(&bytes, name).await.unwrap();
+            rt.load(&bytes, name.as_str()).await.unwrap();
             first.push(t.elapsed());
             let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
             let t = Instant::now();
-            let (_, how) = rt.load(&bytes, name).await.unwrap();
+            let (_, how) = rt.load(&bytes, name.as_str()).await.unwrap();
             cached.push(t.elapsed());
             assert_eq!(how, alerter::engine::CompileSource::Cached);
         }

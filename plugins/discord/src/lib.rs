@@ -54,42 +54,25 @@ enum Mode<'a> {
 impl<'a> Mode<'a> {
     /// Picks the mode; exactly one of `token` / `webhook_url` must be set.
     fn from(settings: &'a Settings) -> Result<Mode<'a>, FlavorError> {
-        match (settings.get("token"), settings.get("webhook_url")) {
-            (Some(_), Some(_)) => Err(FlavorError::InvalidSettings(
-                "set either `token` (bot mode) or `webhook_url` (webhook mode), not both".into(),
-            )),
-            (None, None) => Err(FlavorError::InvalidSettings(
-                "set `token` (a bot token, with `channel_id`) or `webhook_url` (a channel webhook, post only): exactly one is required"
-                    .into(),
-            )),
-            (Some(token), None) => {
-                let channel = settings.get("channel_id").map(str::trim).ok_or_else(|| {
-                    FlavorError::InvalidSettings(
-                        "setting `channel_id` is required with `token`: pass --set channel_id=CHANNEL_ID (a number like 1234567890123456789)"
-                            .into(),
-                    )
-                })?;
+        Ok(match settings.access("1234567890123456789")? {
+            Access::Bot { token, channel } => {
                 if !api::is_snowflake(channel) {
                     return Err(FlavorError::InvalidSettings(format!(
                         "setting `channel_id` must be a Discord channel id (digits only, e.g. 1234567890123456789), not `{channel}`"
                     )));
                 }
                 let base = settings.get("api_base").unwrap_or(DEFAULT_API_BASE);
-                Ok(Mode::Bot { api: api::Api::new(base, token), channel })
+                Mode::Bot { api: api::Api::new(base, token), channel }
             }
-            (None, Some(url)) => Ok(Mode::Webhook { url: url.trim() }),
-        }
+            Access::Webhook { url } => Mode::Webhook { url },
+        })
     }
 }
 
 /// A `CHANNEL:MESSAGE` reference (or a bare `MESSAGE` id, in
 /// `default_channel`).
 fn parse_reference<'r>(reference: &'r str, default_channel: Option<&'r str>) -> Option<(&'r str, &'r str)> {
-    let reference = reference.trim();
-    let (channel, message) = match reference.split_once(':') {
-        Some((c, m)) => (c, m),
-        None => (default_channel?, reference),
-    };
+    let (channel, message) = alerter_sdk::split_reference(reference, default_channel)?;
     (api::is_snowflake(channel) && api::is_snowflake(message)).then_some((channel, message))
 }
 

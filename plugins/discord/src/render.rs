@@ -16,7 +16,7 @@
 //! Every text is cut with the SDK's visible marker before it can break a
 //! limit, so Discord never rejects an alert for its size.
 
-use alerter_sdk::{level_color, level_emoji, truncate, FlavorError, Message};
+use alerter_sdk::{level_color, level_emoji, truncate, zenml_payload, FlavorError, Message, ZENML_LOGO};
 use serde_json::{json, Map, Value};
 
 /// Message `content`: 2000 characters for bots and webhooks (the docs; the
@@ -48,10 +48,6 @@ const DESCRIPTION_RESERVE: usize = 2000;
 const NOTICE_RESERVE: usize = 40;
 /// A field is only shown when its value gets at least this many characters.
 const MIN_FIELD_VALUE: usize = 20;
-
-/// The logo ZenML's Discord alerter puts in its embed's thumbnail.
-pub const ZENML_LOGO: &str =
-    "https://zenml-strapi-media.s3.eu-central-1.amazonaws.com/03_Zen_ML_Logo_Square_White_efefc24ae7.png";
 
 /// A request body, ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,18 +100,14 @@ fn chars(s: &str) -> usize {
 /// ZenML's embed, when the metadata names a pipeline, step or stack. Values
 /// ZenML leaves unset render as `None`, as ZenML's f-strings do.
 fn zenml(m: &Message) -> Option<Map<String, Value>> {
-    const KEYS: [&str; 3] = ["pipeline_name", "step_name", "stack_name"];
-    let get = |key: &str| m.metadata.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    if KEYS.iter().all(|k| get(k).is_none()) {
-        return None;
-    }
+    let [pipeline, step, stack] = zenml_payload(m)?;
     let field = |name: &str, value: &str| {
         json!({"name": name, "value": truncate(&format!("\n{value}"), FIELD_VALUE_MAX), "inline": false})
     };
     let fields = vec![
-        field(":star: *Pipeline:*", get("pipeline_name").unwrap_or("None")),
-        field(":arrow_forward: *Step:*", get("step_name").unwrap_or("None")),
-        field(":ring_buoy: *Stack:*", get("stack_name").unwrap_or("None")),
+        field(":star: *Pipeline:*", pipeline),
+        field(":arrow_forward: *Step:*", step),
+        field(":ring_buoy: *Stack:*", stack),
         field(":email: *Message:*", &m.body),
     ];
     let embed = json!({"thumbnail": {"url": ZENML_LOGO}, "fields": fields});

@@ -37,6 +37,7 @@ pub mod bindings {
     });
 }
 
+mod chat;
 mod http;
 mod settings;
 mod text;
@@ -46,6 +47,7 @@ pub use bindings::alerter::flavor::types::{
     Capabilities, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage, Reply,
     Sent, SettingSpec,
 };
+pub use chat::{meta, split_reference, zenml_payload, Access, ZENML_KEYS, ZENML_LOGO};
 pub use http::{Request, Response};
 pub use settings::Settings;
 pub use text::{level_color, level_emoji, level_name, truncate, TRUNCATION_MARKER};
@@ -53,7 +55,7 @@ pub use text::{level_color, level_emoji, level_name, truncate, TRUNCATION_MARKER
 /// Everything a flavor usually needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        export_flavor, log, setting, Capabilities, Flavor, FlavorError, FlavorInfo, Level, Message,
+        export_flavor, log, setting, Access, Capabilities, Flavor, FlavorError, FlavorInfo, Level, Message,
         RepliesPage, Reply, Request, Response, Sent, SettingSpec, Settings,
     };
 }

@@ -42,36 +42,20 @@ enum Mode<'a> {
 impl<'a> Mode<'a> {
     /// Picks the mode; exactly one of `token` / `webhook_url` must be set.
     fn from(settings: &'a Settings) -> Result<Mode<'a>, FlavorError> {
-        match (settings.get("token"), settings.get("webhook_url")) {
-            (Some(_), Some(_)) => Err(FlavorError::InvalidSettings(
-                "set either `token` (bot mode) or `webhook_url` (webhook mode), not both".into(),
-            )),
-            (None, None) => Err(FlavorError::InvalidSettings(
-                "set `token` (a bot token, with `channel_id`) or `webhook_url` (an incoming webhook): one of them is required"
-                    .into(),
-            )),
-            (Some(token), None) => {
-                let channel = settings.get("channel_id").ok_or_else(|| {
-                    FlavorError::InvalidSettings(
-                        "setting `channel_id` is required with `token`: pass --set channel_id=C0123456789".into(),
-                    )
-                })?;
+        Ok(match settings.access("C0123456789")? {
+            Access::Bot { token, channel } => {
                 let base = settings.get("api_base").unwrap_or(DEFAULT_API_BASE);
-                Ok(Mode::Bot { api: api::Api::new(base, token), channel })
+                Mode::Bot { api: api::Api::new(base, token), channel }
             }
-            (None, Some(url)) => Ok(Mode::Webhook { url }),
-        }
+            Access::Webhook { url } => Mode::Webhook { url },
+        })
     }
 }
 
 /// A `CHANNEL:TS` reference (or a bare `TS`, in the configured channel).
 fn parse_reference<'r>(reference: &'r str, default_channel: Option<&'r str>) -> Option<(&'r str, &'r str)> {
-    let (channel, ts) = match reference.split_once(':') {
-        Some((c, t)) => (c, t),
-        None => (default_channel?, reference),
-    };
-    let valid_ts = !ts.is_empty() && ts.chars().all(|c| c.is_ascii_digit() || c == '.');
-    (!channel.is_empty() && valid_ts).then_some((channel, ts))
+    let (channel, ts) = alerter_sdk::split_reference(reference, default_channel)?;
+    ts.chars().all(|c| c.is_ascii_digit() || c == '.').then_some((channel, ts))
 }
 
 fn bad_reference(reference: &str) -> FlavorError {

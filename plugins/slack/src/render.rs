@@ -14,7 +14,7 @@
 //! Every text is cut to Slack's limits with a visible marker.
 
 use alerter_sdk::prelude::*;
-use alerter_sdk::{level_emoji, truncate};
+use alerter_sdk::{level_emoji, truncate, zenml_payload, ZENML_KEYS, ZENML_LOGO};
 use serde_json::{json, Map, Value};
 
 /// Slack's limits, in characters.
@@ -34,18 +34,16 @@ const BUTTON_LABEL_MAX: usize = 75;
 /// A button's URL.
 const BUTTON_URL_MAX: usize = 3000;
 
-/// The metadata keys of ZenML's `SlackAlerterPayload`.
-const ZENML_KEYS: [&str; 3] = ["pipeline_name", "step_name", "stack_name"];
-/// The logo ZenML's layout shows.
-const ZENML_LOGO: &str =
-    "https://zenml-strapi-media.s3.eu-central-1.amazonaws.com/03_Zen_ML_Logo_Square_White_efefc24ae7.png";
 
 /// The JSON payload for `message`, without `channel` / `thread_ts`.
 pub fn payload(message: &Message) -> Result<Map<String, Value>, FlavorError> {
     let mut payload = match &message.raw {
         Some(raw) => raw_payload(raw)?,
         None => {
-            let blocks = if is_zenml(message) { zenml_blocks(message) } else { blocks(message) };
+            let blocks = match zenml_payload(message) {
+                Some(payload) => zenml_blocks(message, payload),
+                None => blocks(message),
+            };
             let mut map = Map::new();
             map.insert("blocks".into(), Value::Array(cap_blocks(blocks)));
             map
@@ -87,13 +85,6 @@ fn raw_payload(raw: &str) -> Result<Map<String, Value>, FlavorError> {
     }
 }
 
-fn is_zenml(message: &Message) -> bool {
-    message.metadata.iter().any(|(k, _)| ZENML_KEYS.contains(&k.as_str()))
-}
-
-fn meta<'m>(message: &'m Message, key: &str) -> Option<&'m str> {
-    message.metadata.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
 
 fn mrkdwn(text: &str, max: usize) -> Value {
     json!({"type": "mrkdwn", "text": truncate(text, max)})
@@ -141,8 +132,7 @@ fn blocks(m: &Message) -> Vec<Value> {
 
 /// ZenML's two-section layout (`None` for a missing key, as ZenML printed
 /// it), with this flavor's extras around it.
-fn zenml_blocks(m: &Message) -> Vec<Value> {
-    let value = |key| meta(m, key).unwrap_or("None");
+fn zenml_blocks(m: &Message, [pipeline, step, stack]: [&str; 3]) -> Vec<Value> {
     let mut out = Vec::new();
     if let Some(title) = m.title.as_deref().filter(|t| !t.is_empty()) {
         out.push(header(m.level, title));
@@ -152,9 +142,9 @@ fn zenml_blocks(m: &Message) -> Vec<Value> {
     out.push(json!({
         "type": "section",
         "fields": [
-            mrkdwn(&format!(":star: *Pipeline:*\n{}", value("pipeline_name")), FIELD_MAX),
-            mrkdwn(&format!(":arrow_forward: *Step:*\n{}", value("step_name")), FIELD_MAX),
-            mrkdwn(&format!(":ring_buoy: *Stack:*\n{}", value("stack_name")), FIELD_MAX),
+            mrkdwn(&format!(":star: *Pipeline:*\n{pipeline}"), FIELD_MAX),
+            mrkdwn(&format!(":arrow_forward: *Step:*\n{step}"), FIELD_MAX),
+            mrkdwn(&format!(":ring_buoy: *Stack:*\n{stack}"), FIELD_MAX),
         ],
         "accessory": {"type": "image", "image_url": ZENML_LOGO, "alt_text": "zenml logo"},
     }));
