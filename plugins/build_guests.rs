@@ -12,8 +12,26 @@ fn build_guests() -> Vec<(String, std::path::PathBuf)> {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let root = manifest_dir.parent().expect("workspace root").to_path_buf();
     let plugins = root.join("plugins");
-    for p in ["wit", "plugins/Cargo.toml", "plugins/Cargo.lock", "plugins/sdk", "plugins/slack", "plugins/discord", "plugins/fixtures"] {
-        println!("cargo:rerun-if-changed={}", root.join(p).display());
+    // Every file, one by one, relative to this package (`../wit/...`): an
+    // absolute path would tie the build to one checkout, and clones that
+    // share a CARGO_TARGET_DIR would then miss each other's changes.
+    fn watch(root: &Path, rel: &Path) {
+        let path = root.join(rel);
+        if path.is_dir() {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name == "target" || name == "c-echo" {
+                return;
+            }
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                for e in entries.flatten() {
+                    watch(root, &rel.join(e.file_name()));
+                }
+            }
+        }
+        println!("cargo:rerun-if-changed={}", Path::new("..").join(rel).display());
+    }
+    for p in ["wit", "plugins/Cargo.toml", "plugins/Cargo.lock", "plugins/build_guests.rs", "plugins/sdk", "plugins/slack", "plugins/discord", "plugins/fixtures"] {
+        watch(&root, Path::new(p));
     }
     println!("cargo:rerun-if-env-changed=ALERTER_GUEST_TARGET_DIR");
 

@@ -255,6 +255,11 @@ impl Alerter {
         }
     }
 
+    /// What the flavor can do with this alerter's settings.
+    pub async fn capabilities(&self) -> Result<crate::flavor::Capabilities, Error> {
+        self.flavor.capabilities_for(&self.net, &self.settings).await.map_err(|e| self.error(e))
+    }
+
     /// Lists replies to a posted message (one call, no retries: the ask
     /// engine owns the cadence).
     pub async fn replies(&self, reference: &str, cursor: Option<&str>) -> Result<RepliesPage, CallError> {

@@ -268,9 +268,9 @@ pub async fn ask(
     progress: &dyn Progress,
     cancel: impl Future<Output = ()>,
 ) -> Result<Asked, Error> {
-    let info = alerter.flavor().info();
-    if !info.capabilities.read_replies {
-        return Err(cannot_read(alerter, "the flavor does not support it"));
+    let capabilities = alerter.capabilities().await?;
+    if !capabilities.read_replies {
+        return Err(cannot_read(alerter, "not with these settings (a webhook, or a post-only flavor)"));
     }
     let sent = alerter.post(question).await?;
     let started = Instant::now();
@@ -345,7 +345,7 @@ pub async fn ask(
         progress.waiting(opts.timeout.saturating_sub(started.elapsed()), polls);
     };
 
-    if opts.follow_up && info.capabilities.threads {
+    if opts.follow_up && capabilities.threads {
         let mut note = Message::text(outcome.summary());
         note.thread = Some(sent.reference.clone());
         note.level = match outcome {

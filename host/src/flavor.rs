@@ -179,6 +179,15 @@ impl Flavor {
         format!("flavor \"{}\" {}", self.info.name, self.info.version)
     }
 
+    /// What the flavor can do with these settings.
+    pub async fn capabilities_for(&self, net: &Arc<Net>, settings: &[(String, String)]) -> Result<Capabilities, CallError> {
+        let settings = settings.to_vec();
+        self.call(Some(net.clone()), move |b, store| {
+            Box::pin(async move { b.alerter_flavor_flavor().call_capabilities_for(store, &settings).await })
+        })
+        .await
+    }
+
     /// Posts a message.
     pub async fn send(&self, net: &Arc<Net>, settings: &[(String, String)], message: &Message) -> Result<Sent, CallError> {
         let settings = settings.to_vec();

@@ -161,7 +161,7 @@ pub fn message(f: &Finished, title: Option<&str>) -> Message {
         lines.remove(0);
         omitted += 1;
     }
-    let mut body = format!("`{}` {} after {}.", f.command, ended, human(f.duration));
+    let mut body = format!("{} after {} on {}.", capitalize(&ended), human(f.duration), host_name());
     if !lines.is_empty() {
         if omitted > 0 {
             text.push_str(&format!("… {omitted} earlier lines omitted\n"));
@@ -186,6 +186,11 @@ pub fn message(f: &Finished, title: Option<&str>) -> Message {
         raw: None,
         thread: None,
     }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 fn human(d: Duration) -> String {

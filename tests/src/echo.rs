@@ -70,6 +70,9 @@ impl EchoService {
         let router = Router::new()
             .route("/messages", post(post_message))
             .route("/messages/{id}/replies", get(list_replies))
+            // For the host's caps: a redirect it must not follow, a body over its size cap.
+            .route("/redirect", get(|| async { (StatusCode::FOUND, [("location", "http://127.0.0.1:9/elsewhere")], "moved") }))
+            .route("/big", get(|| async { vec![b'x'; 9 << 20] }))
             .with_state(inner.clone());
         EchoService { inner, server: Arc::new(Server::start(router)) }
     }

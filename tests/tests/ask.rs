@@ -80,7 +80,7 @@ fn decline_is_exit_one_at_the_first_poll_that_sees_it() {
     let (run, took) = ask(&svc, &a, &["--timeout", "60"], &[("U1", "no", false, false)]);
     let run = run.expect_code(1);
     assert!(run.stdout.contains("Declined by user U1"), "{}", run.stdout);
-    assert!(took < Duration::from_secs(4), "decided at the next poll, took {took:?}");
+    assert!(took < Duration::from_secs(20), "decided at a poll, long before the 60 s deadline; took {took:?}");
 }
 
 #[test]
@@ -190,7 +190,7 @@ fn post_only_alerters_cannot_ask() {
     let t = Instant::now();
     let run = a.run(&["ask", "Deploy?"]).expect_code(2);
     assert!(run.stderr.contains("this alerter cannot read replies"), "{}", run.stderr);
-    assert!(t.elapsed() < Duration::from_secs(5));
+    assert!(t.elapsed() < Duration::from_secs(20), "refused at once, not after the 300 s default wait");
     assert!(svc.posted().is_empty(), "no question left unanswerable");
 }
 
@@ -216,6 +216,9 @@ fn run_alerts_on_failure_with_exit_code_and_tail() {
     let a = setup(&svc);
     let run = a.run(&["run", "--", "false"]).expect_code(1);
     assert!(run.stderr.is_empty(), "{}", run.stderr);
+    a.run(&["run", "--", "sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 1"]).expect_code(1);
+    let both = svc.posted()[1]["text"].as_str().unwrap().to_string();
+    assert!(both.contains("to-stdout") && both.contains("to-stderr"), "{both}");
     let m = &svc.posted()[0];
     assert_eq!(m["level"], "failure");
     assert_eq!(m["title"], "`false` failed");
@@ -226,10 +229,10 @@ fn run_alerts_on_failure_with_exit_code_and_tail() {
 
     // Success is silent by default, posted with --on success.
     a.run(&["run", "--", "true"]).ok();
-    assert_eq!(svc.posted().len(), 1);
+    assert_eq!(svc.posted().len(), 2);
     a.run(&["run", "--on", "success", "--", "true"]).ok();
-    assert_eq!(svc.posted()[1]["level"], "success");
-    assert_eq!(svc.posted()[1]["title"], "`true` succeeded");
+    assert_eq!(svc.posted()[2]["level"], "success");
+    assert_eq!(svc.posted()[2]["title"], "`true` succeeded");
 }
 
 #[test]
@@ -241,8 +244,9 @@ fn run_passes_output_through_and_posts_only_the_tail() {
     assert!(run.stdout.ends_with("10000\n"));
     assert_eq!(run.stderr.trim(), "oops");
     let body = svc.posted()[0]["text"].as_str().unwrap().to_string();
-    assert!(body.contains("exit code 7"), "{body}");
-    assert!(body.contains("\n9999\n10000\noops\n```") || body.contains("\n10000\noops\n```") || body.contains("oops"), "{body}");
+    assert!(body.starts_with("Exit code 7 after "), "{body}");
+    // stdout and stderr are read concurrently, so only stdout's order is fixed.
+    assert!(body.contains("\n9999\n10000\n"), "{body}");
     assert!(body.contains("earlier lines omitted"), "{body}");
     assert!(!body.contains("\n1\n"), "only the tail");
     assert!(body.chars().count() <= 3000, "fits every flavor's limit: {}", body.chars().count());
@@ -257,4 +261,22 @@ fn a_failed_alert_never_masks_the_commands_result() {
     assert!(run.stderr.contains("could not send the alert"), "{}", run.stderr);
     let run = a.run(&["run", "--", "/no/such/program"]).expect_code(2);
     assert!(run.stderr.contains("cannot run `/no/such/program`"), "{}", run.stderr);
+}
+
+/// The library form of the hooks: `alerter::run::report` around a `Result`.
+#[tokio::test(flavor = "current_thread")]
+async fn report_posts_a_failed_result_through_the_library() {
+    let svc = EchoService::start();
+    let a = setup(&svc);
+    let host = alerter::Host::open(a.home(), alerter::Limits::default()).unwrap();
+    let alerter = host.alerter(None, &[]).await.unwrap();
+    let ok: Result<(), String> = Ok(());
+    alerter::run::report(&alerter, "nightly job", &ok, alerter::run::On::Failure).await.unwrap();
+    assert!(svc.posted().is_empty(), "success is silent with On::Failure");
+    let failed: Result<(), String> = Err("disk full".into());
+    alerter::run::report(&alerter, "nightly job", &failed, alerter::run::On::Failure).await.unwrap();
+    let m = &svc.posted()[0];
+    assert_eq!(m["title"], "nightly job failed");
+    assert_eq!(m["text"], "nightly job failed: disk full");
+    assert_eq!(m["level"], "failure");
 }

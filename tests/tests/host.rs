@@ -322,3 +322,19 @@ fn alerter_management_commands() {
     let help = a.run(&["post", "--help"]).ok();
     assert!(help.stdout.contains("--set <KEY=VALUE>") && help.stdout.contains("Examples:"), "{}", help.stdout);
 }
+
+#[test]
+fn redirects_are_not_followed_and_big_responses_are_refused() {
+    let svc = EchoService::start();
+    let origin = svc.origin();
+    let a = Alerter::new();
+    a.run(&["flavor", "register", flavors::UNRULY]).ok();
+    a.run(&["register", "u", "--flavor", "unruly", "--set", &format!("url={origin}"), "--allow-host", &origin]).ok();
+    // The flavor gets the 302 itself; the host never goes to the Location.
+    let run = a.run(&["post", &format!("fetch:{origin}/redirect"), "--json"]).ok();
+    let out: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(out["reference"], "status 302");
+    // A 9 MiB answer is over the 8 MiB cap.
+    let run = a.run(&["post", &format!("fetch:{origin}/big")]).expect_code(3);
+    assert!(run.stderr.contains("too large") && run.stderr.contains("byte cap"), "{}", run.stderr);
+}

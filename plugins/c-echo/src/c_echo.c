@@ -503,6 +503,15 @@ static bool send_message(const exports_alerter_flavor_flavor_settings_t *setting
   return true;
 }
 
+void exports_alerter_flavor_flavor_capabilities_for(exports_alerter_flavor_flavor_settings_t *settings,
+                                                     exports_alerter_flavor_flavor_capabilities_t *ret) {
+  /* Post only, whatever the settings. */
+  ret->post = true;
+  ret->read_replies = false;
+  ret->threads = false;
+  exports_alerter_flavor_flavor_settings_free(settings);
+}
+
 bool exports_alerter_flavor_flavor_send(exports_alerter_flavor_flavor_settings_t *settings,
                                         exports_alerter_flavor_flavor_message_t *message,
                                         exports_alerter_flavor_flavor_sent_t *ret,

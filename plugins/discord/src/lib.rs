@@ -133,6 +133,12 @@ impl Flavor for Discord {
         }
     }
 
+    /// A webhook posts (also into threads) but cannot read replies.
+    fn capabilities_for(settings: &Settings) -> Capabilities {
+        let webhook = matches!(settings.access("-"), Ok(Access::Webhook { .. }));
+        Capabilities { post: true, read_replies: !webhook, threads: true }
+    }
+
     fn send(settings: &Settings, message: Message) -> Result<Sent, FlavorError> {
         let mode = Mode::from(settings)?;
         let body = render::payload(&message)?;

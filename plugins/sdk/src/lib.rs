@@ -71,6 +71,14 @@ pub trait Flavor {
     /// [`Flavor::replies`] and as a thread to reply under.
     fn send(settings: &Settings, message: Message) -> Result<Sent, FlavorError>;
 
+    /// What the flavor can do with these settings; by default what
+    /// [`Flavor::info`] says. Override when a setting changes it (a webhook
+    /// URL cannot read replies). Must not do I/O.
+    fn capabilities_for(settings: &Settings) -> Capabilities {
+        let _ = settings;
+        Self::info().capabilities
+    }
+
     /// Lists replies to the message `reference` posted after `cursor`
     /// (oldest first). The default says the flavor cannot read replies.
     fn replies(
@@ -150,6 +158,11 @@ macro_rules! export_flavor {
         impl $crate::bindings::exports::alerter::flavor::flavor::Guest for __AlerterFlavorExport {
             fn info() -> $crate::FlavorInfo {
                 <$flavor as $crate::Flavor>::info()
+            }
+            fn capabilities_for(
+                settings: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+            ) -> $crate::Capabilities {
+                <$flavor as $crate::Flavor>::capabilities_for(&$crate::Settings::new(settings))
             }
             fn send(
                 settings: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,

@@ -91,6 +91,12 @@ impl Flavor for Slack {
         }
     }
 
+    /// A webhook posts (also into threads) but cannot read replies.
+    fn capabilities_for(settings: &Settings) -> Capabilities {
+        let webhook = matches!(settings.access("-"), Ok(Access::Webhook { .. }));
+        Capabilities { post: true, read_replies: !webhook, threads: true }
+    }
+
     fn send(settings: &Settings, message: Message) -> Result<Sent, FlavorError> {
         let mode = Mode::from(settings)?;
         let mut payload: Map<String, Value> = render::payload(&message)?;
