@@ -75,6 +75,14 @@ fn bot_with(slack: &SlackService, flavor: &str, token: &str) -> Alerter {
     a
 }
 
+/// An `alerter` home with a webhook-mode alerter `hook` on the stand-in.
+fn webhook(slack: &SlackService) -> Alerter {
+    let a = Alerter::new();
+    let url = format!("webhook_url={}", slack.webhook_url());
+    run(&a, &["register", "hook", "--flavor", "slack", "--set", &url, "--allow-host", &slack.origin()]).ok();
+    a
+}
+
 /// Every request the stand-in saw conforms to the spec (with the allow-listed defects).
 #[track_caller]
 fn assert_spec_conformant(slack: &SlackService) {
@@ -261,21 +269,7 @@ fn per_call_channel_override() {
 #[test]
 fn webhook_mode_posts_to_the_webhook() {
     let slack = SlackService::start();
-    let a = Alerter::new();
-    run(
-        &a,
-        &[
-            "register",
-            "hook",
-            "--flavor",
-            "slack",
-            "--set",
-            &format!("webhook_url={}", slack.webhook_url()),
-            "--allow-host",
-            &slack.origin(),
-        ],
-    )
-    .ok();
+    let a = webhook(&slack);
     run(&a, &["post", "Deployed v1.2.3", "--title", "Deploy", "--level", "success"]).ok();
     let posts = slack.webhook_posts();
     assert_eq!(posts.len(), 1);
@@ -385,21 +379,7 @@ fn rate_limited_then_retried_after_retry_after() {
     assert_eq!(slack.messages(CHANNEL).len(), 1, "posted once");
 
     // Webhook mode too.
-    let h = Alerter::new();
-    run(
-        &h,
-        &[
-            "register",
-            "hook",
-            "--flavor",
-            "slack",
-            "--set",
-            &format!("webhook_url={}", slack.webhook_url()),
-            "--allow-host",
-            &slack.origin(),
-        ],
-    )
-    .ok();
+    let h = webhook(&slack);
     slack.fail_next("webhook", 1, 1);
     run(&h, &["post", "via webhook"]).ok();
     let hooks = slack.seen_method("webhook");
@@ -635,21 +615,7 @@ fn replies_follow_pagination() {
 #[test]
 fn replies_unsupported_in_webhook_mode() {
     let slack = SlackService::start();
-    let a = Alerter::new();
-    run(
-        &a,
-        &[
-            "register",
-            "hook",
-            "--flavor",
-            "slack",
-            "--set",
-            &format!("webhook_url={}", slack.webhook_url()),
-            "--allow-host",
-            &slack.origin(),
-        ],
-    )
-    .ok();
+    let a = webhook(&slack);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let err = rt.block_on(async {
         let host = alerter::Host::open(a.home(), alerter::Limits::default()).unwrap();
