@@ -110,7 +110,8 @@ Examples:
   alerter run --on always --tail 100 -- make nightly   # alert either way, last 100 lines
 The command's output passes through unchanged. The alert carries the exit code or
 signal, the duration, the host name and the last lines of output. A failure to alert
-is reported on stderr but never changes the exit code, which is the command's own.")]
+(even a misconfigured alerter) is reported on stderr but never stops the command or
+changes the exit code, which is the command's own.")]
     Run(RunArgs),
 }
 
@@ -878,12 +879,20 @@ async fn run_cmd(host: &Host, a: RunArgs) -> Result<u8> {
         OnArg::Always => On::Always,
     };
     let overrides = parse_pairs(&a.target.set, "--set")?;
-    // Resolve the alerter first: a misconfiguration should show before a long job, not after.
-    let alerter = host.alerter(a.target.alerter.as_deref(), &overrides).await?;
+    let one_line = |e: &Error| format!("{e:#}").replace('\n', " ");
+    // Resolve the alerter first, so a misconfiguration shows before a long
+    // job rather than after; the command runs either way.
+    let alerter = match host.alerter(a.target.alerter.as_deref(), &overrides).await {
+        Ok(alerter) => Some(alerter),
+        Err(e) => {
+            eprintln!("alerter: cannot alert ({}); running the command anyway", one_line(&e));
+            None
+        }
+    };
     let finished = run_command(&a.command, a.tail.max(1)).await?;
-    if on.wants(finished.succeeded()) {
+    if let Some(alerter) = alerter.filter(|_| on.wants(finished.succeeded())) {
         if let Err(e) = alerter.post(&message(&finished, a.title.as_deref())).await {
-            eprintln!("alerter: could not send the alert: {}", format!("{e:#}").replace('\n', " "));
+            eprintln!("alerter: could not send the alert: {}", one_line(&e));
         }
     }
     Ok(finished.exit_code().clamp(0, 255) as u8)

@@ -259,6 +259,10 @@ fn a_failed_alert_never_masks_the_commands_result() {
     svc.fail_next(1, 500, 0);
     let run = a.run(&["run", "--", "sh", "-c", "exit 4"]).expect_code(4);
     assert!(run.stderr.contains("could not send the alert"), "{}", run.stderr);
+    // A broken alerter configuration never stops the command from running.
+    let run = a.run(&["run", "--alerter", "ghost", "--", "sh", "-c", "echo still ran; exit 5"]).expect_code(5);
+    assert!(run.stdout.contains("still ran"), "{}", run.stdout);
+    assert!(run.stderr.contains("cannot alert") && run.stderr.contains("unknown alerter \"ghost\""), "{}", run.stderr);
     let run = a.run(&["run", "--", "/no/such/program"]).expect_code(2);
     assert!(run.stderr.contains("cannot run `/no/such/program`"), "{}", run.stderr);
 }
