@@ -1,5 +1,6 @@
 //! Runs the real `alerter` binary with a private state directory.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -11,6 +12,11 @@ pub fn alerter_bin() -> PathBuf {
     let bin = dir.join(format!("alerter{}", std::env::consts::EXE_SUFFIX));
     assert!(bin.exists(), "{} is missing: run `cargo build -p alerter-host` (scripts/test does) before the tests", bin.display());
     bin
+}
+
+/// Owned copies of command-line arguments.
+pub fn args(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
 }
 
 /// One isolated `alerter` installation: its own `ALERTER_HOME`.
@@ -74,7 +80,7 @@ impl Alerter {
     }
 
     /// A command for `alerter ARGS` with this state dir, not yet run.
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
         let mut cmd = Command::new(alerter_bin());
         cmd.args(args)
             .env("ALERTER_HOME", self.home.path())
@@ -89,7 +95,7 @@ impl Alerter {
     }
 
     /// Runs `alerter ARGS` to completion.
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Run {
         let out: Output = self.command(args).output().expect("run alerter");
         Run {
             code: out.status.code().unwrap_or(-1),

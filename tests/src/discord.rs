@@ -401,6 +401,27 @@ impl DiscordService {
         format!("{}/api/webhooks/{}/{}", self.origin(), self.webhook.0, self.webhook.1)
     }
 
+    /// `alerter register ops ...` arguments for a bot-mode alerter of
+    /// `flavor` on this stand-in (its channel, API host granted).
+    pub fn bot_args(&self, flavor: &str, token: &str) -> Vec<String> {
+        crate::cli::args(&[
+            "register", "ops", "--flavor", flavor,
+            "--set", &format!("token={token}"),
+            "--set", &format!("channel_id={}", self.channel()),
+            "--set", &format!("api_base={}", self.api_base()),
+            "--allow-host", &self.origin(),
+        ])
+    }
+
+    /// `alerter register hook ...` arguments for a webhook-mode alerter.
+    pub fn webhook_args(&self, flavor: &str) -> Vec<String> {
+        crate::cli::args(&[
+            "register", "hook", "--flavor", flavor,
+            "--set", &format!("webhook_url={}", self.webhook_url()),
+            "--allow-host", &self.origin(),
+        ])
+    }
+
     /// The default webhook's secret token (the last part of its URL).
     pub fn webhook_token(&self) -> String {
         self.webhook.1.clone()

@@ -278,6 +278,27 @@ impl SlackService {
         format!("{}{WEBHOOK_PATH}", self.origin())
     }
 
+    /// `alerter register ops ...` arguments for a bot-mode alerter of
+    /// `flavor` on this stand-in (channel [`CHANNEL`], API host granted).
+    pub fn bot_args(&self, flavor: &str, token: &str) -> Vec<String> {
+        crate::cli::args(&[
+            "register", "ops", "--flavor", flavor,
+            "--set", &format!("token={token}"),
+            "--set", &format!("channel_id={CHANNEL}"),
+            "--set", &format!("api_base={}", self.api_base()),
+            "--allow-host", &self.origin(),
+        ])
+    }
+
+    /// `alerter register hook ...` arguments for a webhook-mode alerter.
+    pub fn webhook_args(&self, flavor: &str) -> Vec<String> {
+        crate::cli::args(&[
+            "register", "hook", "--flavor", flavor,
+            "--set", &format!("webhook_url={}", self.webhook_url()),
+            "--allow-host", &self.origin(),
+        ])
+    }
+
     /// The bot token accepted.
     pub fn token(&self) -> String {
         self.inner.lock().unwrap().token.clone()

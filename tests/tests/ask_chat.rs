@@ -324,29 +324,14 @@ impl Chat for Slack {
     fn bot_alerter(&self) -> Alerter {
         let s = &self.0;
         let a = Alerter::new();
-        a.run(&[
-            "register",
-            "ops",
-            "--flavor",
-            "slack",
-            "--set",
-            &format!("token={}", s.token()),
-            "--set",
-            &format!("channel_id={CHANNEL}"),
-            "--set",
-            &format!("api_base={}", s.api_base()),
-            "--allow-host",
-            &s.origin(),
-        ])
-        .ok();
+        a.run(&s.bot_args("slack", &s.token())).ok();
         a
     }
 
     fn webhook_alerter(&self) -> Alerter {
         let s = &self.0;
         let a = Alerter::new();
-        a.run(&["register", "hook", "--flavor", "slack", "--set", &format!("webhook_url={}", s.webhook_url()), "--allow-host", &s.origin()])
-            .ok();
+        a.run(&s.webhook_args("slack")).ok();
         a
     }
 
@@ -446,29 +431,14 @@ impl Chat for Discord {
     fn bot_alerter(&self) -> Alerter {
         let s = &self.0;
         let a = Alerter::new();
-        a.run(&[
-            "register",
-            "ops",
-            "--flavor",
-            "discord",
-            "--set",
-            &format!("token={}", discord::TOKEN),
-            "--set",
-            &format!("channel_id={}", s.channel()),
-            "--set",
-            &format!("api_base={}", s.api_base()),
-            "--allow-host",
-            &s.origin(),
-        ])
-        .ok();
+        a.run(&s.bot_args("discord", discord::TOKEN)).ok();
         a
     }
 
     fn webhook_alerter(&self) -> Alerter {
         let s = &self.0;
         let a = Alerter::new();
-        a.run(&["register", "hook", "--flavor", "discord", "--set", &format!("webhook_url={}", s.webhook_url()), "--allow-host", &s.origin()])
-            .ok();
+        a.run(&s.webhook_args("discord")).ok();
         a
     }
 

@@ -23,21 +23,7 @@ fn bot_alerter_with(svc: &DiscordService, flavor: &str, token: &str) -> Alerter 
 }
 
 fn register_bot(a: &Alerter, svc: &DiscordService, flavor: &str, token: &str) {
-    a.run(&[
-        "register",
-        "ops",
-        "--flavor",
-        flavor,
-        "--set",
-        &format!("token={token}"),
-        "--set",
-        &format!("channel_id={}", svc.channel()),
-        "--set",
-        &format!("api_base={}", svc.api_base()),
-        "--allow-host",
-        &svc.origin(),
-    ])
-    .ok();
+    a.run(&svc.bot_args(flavor, token)).ok();
 }
 
 /// `alerter post ARGS --json`, parsed.
@@ -210,17 +196,7 @@ fn webhook_mode_posts_with_wait_true() {
     let svc = DiscordService::start();
     let mut a = Alerter::new();
     a.env("ALERTER_LOG", "debug");
-    a.run(&[
-        "register",
-        "hook",
-        "--flavor",
-        "discord",
-        "--set",
-        &format!("webhook_url={}", svc.webhook_url()),
-        "--allow-host",
-        &svc.origin(),
-    ])
-    .ok();
+    a.run(&svc.webhook_args("discord")).ok();
     let run = a.run(&["post", "Backup done", "--title", "Backups", "--level", "success", "--json"]).ok();
     assert!(!run.all().contains(&svc.webhook_token()), "webhook token leaked: {}", run.all());
     let out: Value = serde_json::from_str(run.stdout.trim()).unwrap();
@@ -242,8 +218,7 @@ fn webhook_mode_posts_with_wait_true() {
 fn webhook_mode_posts_into_the_thread_of_a_message() {
     let svc = DiscordService::start();
     let a = Alerter::new();
-    a.run(&["register", "hook", "--flavor", "discord", "--set", &format!("webhook_url={}", svc.webhook_url()), "--allow-host", &svc.origin()])
-        .ok();
+    a.run(&svc.webhook_args("discord")).ok();
     let first = post_json(&a, &["Run started"]);
     let reference = first["reference"].as_str().unwrap().to_string();
     let (channel, id) = reference.split_once(':').unwrap();
@@ -529,8 +504,7 @@ fn replies_without_a_thread_and_beyond_one_page() {
 fn replies_unsupported_in_webhook_mode() {
     let svc = DiscordService::start();
     let a = Alerter::new();
-    a.run(&["register", "hook", "--flavor", "discord", "--set", &format!("webhook_url={}", svc.webhook_url()), "--allow-host", &svc.origin()])
-        .ok();
+    a.run(&svc.webhook_args("discord")).ok();
     let err = replies(&a, "1:2", None).expect_err("webhook mode cannot read replies");
     assert!(err.to_string().contains("unsupported"), "{err}");
     assert!(err.to_string().contains("token"), "{err}");

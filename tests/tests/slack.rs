@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 const RUN_LIMIT: Duration = Duration::from_secs(25);
 
 /// Runs `alerter ARGS`, killing it after [`RUN_LIMIT`].
-fn run(a: &Alerter, args: &[&str]) -> Run {
+fn run<S: AsRef<std::ffi::OsStr>>(a: &Alerter, args: &[S]) -> Run {
     let mut child = a.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn alerter");
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");
@@ -36,7 +36,8 @@ fn run(a: &Alerter, args: &[&str]) -> Run {
         if start.elapsed() > RUN_LIMIT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("`alerter {}` ran over {RUN_LIMIT:?}", args.join(" "));
+            let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
+            panic!("`alerter {}` ran over {RUN_LIMIT:?}", shown.join(" "));
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -54,32 +55,14 @@ fn bot(slack: &SlackService) -> Alerter {
 
 fn bot_with(slack: &SlackService, flavor: &str, token: &str) -> Alerter {
     let a = Alerter::new();
-    run(
-        &a,
-        &[
-            "register",
-            "ops",
-            "--flavor",
-            flavor,
-            "--set",
-            &format!("token={token}"),
-            "--set",
-            &format!("channel_id={CHANNEL}"),
-            "--set",
-            &format!("api_base={}", slack.api_base()),
-            "--allow-host",
-            &slack.origin(),
-        ],
-    )
-    .ok();
+    run(&a, &slack.bot_args(flavor, token)).ok();
     a
 }
 
 /// An `alerter` home with a webhook-mode alerter `hook` on the stand-in.
 fn webhook(slack: &SlackService) -> Alerter {
     let a = Alerter::new();
-    let url = format!("webhook_url={}", slack.webhook_url());
-    run(&a, &["register", "hook", "--flavor", "slack", "--set", &url, "--allow-host", &slack.origin()]).ok();
+    run(&a, &slack.webhook_args("slack")).ok();
     a
 }
 
@@ -393,24 +376,7 @@ fn token_never_leaks() {
     let token = slack.token();
     let mut a = Alerter::new();
     a.env("ALERTER_LOG", "debug");
-    let mut runs = vec![run(
-        &a,
-        &[
-            "register",
-            "ops",
-            "--flavor",
-            "slack",
-            "--set",
-            &format!("token={token}"),
-            "--set",
-            &format!("channel_id={CHANNEL}"),
-            "--set",
-            &format!("api_base={}", slack.api_base()),
-            "--allow-host",
-            &slack.origin(),
-        ],
-    )
-    .ok()];
+    let mut runs = vec![run(&a, &slack.bot_args("slack", &token)).ok()];
     runs.push(run(&a, &["post", "secret-free", "--title", "t", "--json"]).ok());
     slack.fail_next("chat.postMessage", 1, 1);
     runs.push(run(&a, &["post", "after a 429"]).ok());
@@ -472,28 +438,8 @@ fn flavor_loaded_by_path_works_too() {
     let slack = SlackService::start();
     let a = Alerter::new();
     run(&a, &["flavor", "register", flavors::SLACK, "--name", "slack-dev"]).ok();
-    let a = {
-        // Same home: register the alerter on the path-loaded flavor.
-        run(
-            &a,
-            &[
-                "register",
-                "ops",
-                "--flavor",
-                "slack-dev",
-                "--set",
-                &format!("token={}", slack.token()),
-                "--set",
-                &format!("channel_id={CHANNEL}"),
-                "--set",
-                &format!("api_base={}", slack.api_base()),
-                "--allow-host",
-                &slack.origin(),
-            ],
-        )
-        .ok();
-        a
-    };
+    // Same home: register the alerter on the path-loaded flavor.
+    run(&a, &slack.bot_args("slack-dev", &slack.token())).ok();
     run(&a, &["post", "from the registered component"]).ok();
     assert_eq!(only_post(&slack)["text"], "from the registered component");
     assert_spec_conformant(&slack);
