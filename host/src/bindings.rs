@@ -7,7 +7,7 @@
 /// Bindings for `alerter:flavor@0.1.x` (`wit/flavor.wit`).
 pub mod v0_1 {
     wasmtime::component::bindgen!({
-        path: "../wit",
+        path: "../wit/archive/0.1.0",
         world: "alerter-flavor",
         imports: { default: async | trappable },
         exports: { default: async },

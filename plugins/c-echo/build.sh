@@ -16,7 +16,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-WIT_DIR="$ROOT/wit"
+WIT_DIR="$ROOT/wit/archive/0.1.0"
 WORLD="alerter-flavor"
 WIT_BINDGEN_VERSION="0.63.0"
 

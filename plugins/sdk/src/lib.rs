@@ -29,7 +29,7 @@
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/archive/0.1.0",
         world: "alerter-flavor",
         pub_export_macro: true,
         export_macro_name: "__export_flavor_bindings",
