@@ -85,7 +85,7 @@ fn ensure_rust_target(target: &str) {
     if !installed {
         let ok = Command::new("rustup").args(["target", "add", target]).status().map(|s| s.success()).unwrap_or(false);
         if !ok {
-            println!("cargo:warning=`rustup target add {target}` failed; see ../shared/TOOLCHAINS.md for the rustc-web fallback");
+            println!("cargo:warning=`rustup target add {target}` failed; see the comment at the top of scripts/setup for a fallback");
         }
     }
 }

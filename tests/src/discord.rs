@@ -18,9 +18,9 @@
 //! and `X-RateLimit-*` headers.
 //!
 //! Every request body is checked against the OpenAPI schema of its endpoint
-//! in `shared/specs/discord_openapi.json` (in-process JSON Schema validation
+//! in `tests/specs/discord/discord_openapi.json` (in-process JSON Schema validation
 //! with `$ref`s resolved inside the document) and against the limits the
-//! docs in `shared/specs/discord-api-docs` state where the spec is looser
+//! docs in `tests/specs/discord/discord-api-docs` state where the spec is looser
 //! ([`SPEC_DEVIATIONS`]). A body that fails gets Discord's 400 50035 and the
 //! reasons land in [`DiscordService::violations`], which tests assert empty.
 
@@ -92,11 +92,9 @@ pub enum Endpoint {
     ExecuteWebhook,
 }
 
-/// Path of the Discord OpenAPI document (`../shared/specs` beside the repo).
+/// Path of the Discord OpenAPI document (the vendored copy in `tests/specs/discord/`).
 pub fn openapi_path() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [root.join("../../shared/specs/discord_openapi.json"), root.join("../shared/specs/discord_openapi.json")];
-    candidates.iter().find(|p| p.exists()).cloned().unwrap_or_else(|| candidates[0].clone())
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/discord/discord_openapi.json")
 }
 
 struct Schemas {

@@ -882,26 +882,16 @@ pub mod spec {
         KNOWN_DEFECTS.iter().any(|d| (d.method == "*" || d.method == method) && d.param == param)
     }
 
-    /// Where the spec is read from: `$SLACK_OPENAPI_SPEC`, else
-    /// `tests/specs/slack_web_openapi_v2.json`, else the shared copy next to
-    /// the repository (`../shared/specs/`).
+    /// Where the spec is read from: the vendored copy in `tests/specs/slack/`.
     pub fn path() -> std::path::PathBuf {
-        if let Some(p) = std::env::var_os("SLACK_OPENAPI_SPEC") {
-            return p.into();
-        }
-        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let local = manifest.join("specs/slack_web_openapi_v2.json");
-        if local.exists() {
-            return local;
-        }
-        manifest.join("../../shared/specs/slack_web_openapi_v2.json")
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/slack/slack_web_openapi_v2.json")
     }
 
     /// Loads the spec.
     pub fn load() -> Value {
         let path = path();
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!("cannot read the Slack OpenAPI spec {}: {e} (set SLACK_OPENAPI_SPEC)", path.display())
+            panic!("cannot read the Slack OpenAPI spec {}: {e}", path.display())
         });
         serde_json::from_str(&text).expect("the Slack spec is JSON")
     }
