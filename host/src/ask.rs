@@ -190,7 +190,7 @@ impl Outcome {
             Outcome::Declined(_) => 1,
             Outcome::TimedOut { .. } => 124,
             Outcome::Cancelled => 130,
-            Outcome::Failed { .. } => crate::error::EXIT_FAILURE as u8,
+            Outcome::Failed { .. } => crate::error::ErrorClass::Failure.exit_code(),
         }
     }
 
@@ -206,15 +206,21 @@ impl Outcome {
     }
 }
 
-/// What the wait reports to a progress display.
+/// What an ask reports to a progress display, in order: the question was
+/// posted (the alerter can read replies, so the wait begins), then each poll.
 pub trait Progress {
+    /// The question is posted; the wait for a decision begins.
+    fn posted(&self, question: &Sent, opts: &AskOptions) {
+        let _ = (question, opts);
+    }
+
     /// Called after each poll with the time left.
-    fn waiting(&self, left: Duration, polls: u32);
+    fn waiting(&self, left: Duration, polls: u32) {
+        let _ = (left, polls);
+    }
 }
 
-impl Progress for () {
-    fn waiting(&self, _left: Duration, _polls: u32) {}
-}
+impl Progress for () {}
 
 /// The result of [`ask`]: the question as posted and the outcome.
 #[derive(Debug, Clone)]
@@ -260,7 +266,8 @@ fn is_transient(e: &CallError) -> bool {
 /// Posts `question` and waits for a decision. `cancel` resolving ends the
 /// wait as [`Outcome::Cancelled`]. Errors are returned only for what makes
 /// asking impossible (bad input, the question could not be posted, the
-/// alerter cannot read replies); everything after that is an [`Outcome`].
+/// alerter cannot read replies: [`Error::CannotReadReplies`], found out
+/// before anything is posted); everything after that is an [`Outcome`].
 pub async fn ask(
     alerter: &Alerter,
     question: &Message,
@@ -268,11 +275,9 @@ pub async fn ask(
     progress: &dyn Progress,
     cancel: impl Future<Output = ()>,
 ) -> Result<Asked, Error> {
-    let capabilities = alerter.capabilities().await?;
-    if !capabilities.read_replies {
-        return Err(cannot_read(alerter, "not with these settings (a webhook, or a post-only flavor)"));
-    }
+    let capabilities = alerter.capabilities_to_ask().await?;
     let sent = alerter.post(question).await?;
+    progress.posted(&sent, opts);
     let started = Instant::now();
     let mut schedule = Schedule::new(opts.cadence.clone());
     // The first poll right away: it finds out at once if the alerter cannot
@@ -328,7 +333,7 @@ pub async fn ask(
                 if new { PollResult::Activity } else { PollResult::Quiet }
             }
             Err(CallError::Flavor(FlavorError::Unsupported(m))) => {
-                return Err(cannot_read(alerter, &m));
+                return Err(alerter.cannot_read_replies(&m));
             }
             Err(e) if is_transient(&e) => {
                 let text = alerter.error_text(&e);
@@ -358,14 +363,6 @@ pub async fn ask(
         }
     }
     Ok(Asked { question: sent, outcome, polls })
-}
-
-fn cannot_read(alerter: &Alerter, why: &str) -> Error {
-    Error::input(format!(
-        "this alerter cannot read replies, so it cannot ask (alerter \"{}\", {}: {why}); use an alerter with a bot token",
-        alerter.name(),
-        alerter.flavor().label()
-    ))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The flavors built into the binary (plugins/slack, plugins/discord),
+//! The flavors built into the library (plugins/slack, plugins/discord),
 //! compiled to components by build.rs and embedded.
 
 mod embedded {
@@ -6,10 +6,10 @@ mod embedded {
 }
 
 /// Names of the built-in flavors.
-pub const NAMES: &[&str] = &["slack", "discord"];
+pub(crate) const NAMES: &[&str] = &["slack", "discord"];
 
 /// The component bytes of a built-in flavor.
-pub fn component(name: &str) -> Option<&'static [u8]> {
+pub(crate) fn component(name: &str) -> Option<&'static [u8]> {
     match name {
         "slack" => Some(embedded::SLACK),
         "discord" => Some(embedded::DISCORD),

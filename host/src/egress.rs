@@ -28,15 +28,15 @@ pub struct Origin {
 impl Origin {
     /// Parses `SCHEME://HOST[:PORT]` (a trailing `/` is allowed, nothing else).
     pub fn parse_grant(text: &str) -> Result<Origin, Error> {
-        let hint = "expected SCHEME://HOST[:PORT], e.g. https://hooks.example.com or http://127.0.0.1:8080";
-        let url = url::Url::parse(text.trim()).map_err(|e| Error::input(format!("invalid host `{text}`: {e}; {hint}")))?;
+        let invalid = |problem: String| Error::InvalidGrant { text: text.to_string(), problem };
+        let url = url::Url::parse(text.trim()).map_err(|e| invalid(e.to_string()))?;
         if url.path() != "/" && !url.path().is_empty() || url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::input(format!("invalid host `{text}`: it has a path; {hint}")));
+            return Err(invalid("it has a path".into()));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::input(format!("invalid host `{text}`: it has credentials; {hint}")));
+            return Err(invalid("it has credentials".into()));
         }
-        Origin::of_url(&url).ok_or_else(|| Error::input(format!("invalid host `{text}`: {hint}")))
+        Origin::of_url(&url).ok_or_else(|| invalid("only http and https origins can be granted".into()))
     }
 
     /// The origin of a URL (http and https only).
@@ -63,6 +63,12 @@ impl Origin {
     pub fn ip(&self) -> Option<IpAddr> {
         self.host.parse().ok()
     }
+
+    /// Whether the origin is known to be internal without a DNS lookup: an
+    /// internal IP literal, or `localhost` and its subdomains.
+    pub fn is_known_internal(&self) -> bool {
+        self.ip().is_some_and(is_internal) || self.host == "localhost" || self.host.ends_with(".localhost")
+    }
 }
 
 impl fmt::Display for Origin {
@@ -88,6 +94,15 @@ pub enum Denial {
     /// The origin resolves to a private/loopback/link-local address and was
     /// not granted explicitly.
     PrivateAddress(Origin, IpAddr),
+}
+
+impl Denial {
+    /// The origin refused: the one to grant with `--allow-host`.
+    pub fn origin(&self) -> &Origin {
+        match self {
+            Denial::NotDeclared(o) | Denial::NotGranted(o) | Denial::PrivateAddress(o, _) => o,
+        }
+    }
 }
 
 /// The egress policy of one alerter using one flavor.
@@ -143,38 +158,36 @@ impl EgressPolicy {
         self.explicit.iter().map(|o| o.host.clone()).collect()
     }
 
-    /// One line explaining a denial and naming the exact grant to add.
+    /// One line explaining a denial, for the flavor (which may put it in its
+    /// error). What to do about it is the caller's to word, from the
+    /// [`Denial`] itself.
     pub fn explain(&self, denial: &Denial) -> String {
-        let a = &self.alerter;
         match denial {
             Denial::NotDeclared(o) => {
-                let declared: Vec<String> = self.declared.iter().map(|d| d.to_string()).collect();
+                let declared: Vec<String> = self.declared.iter().map(Origin::to_string).collect();
                 format!(
-                    "request to {o} denied: the flavor does not declare this host (it declares: {}); \
-                     point the flavor's URL setting at it, then grant it with --allow-host {o}",
+                    "request to {o} denied: the flavor does not declare this host (it declares: {})",
                     if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
                 )
             }
-            Denial::NotGranted(o) => format!(
-                "request to {o} denied: not granted to alerter \"{a}\"; grant it with: alerter update {a} --allow-host {o}"
-            ),
-            Denial::PrivateAddress(o, ip) => format!(
-                "request to {o} denied: it resolves to the internal address {ip}; if that is intended, grant it with: alerter update {a} --allow-host {o}"
-            ),
+            Denial::NotGranted(o) => format!("request to {o} denied: not granted to alerter \"{}\"", self.alerter),
+            Denial::PrivateAddress(o, ip) => {
+                format!("request to {o} denied: it resolves to the internal address {ip} and was not granted explicitly")
+            }
         }
     }
 
     /// A DNS resolver for reqwest that applies [`EgressPolicy::check_address`]
     /// to every address a name resolves to (so a granted name cannot be
     /// pointed at an internal address behind our back).
-    pub fn resolver(&self) -> Arc<PolicyResolver> {
+    pub(crate) fn resolver(&self) -> Arc<PolicyResolver> {
         Arc::new(PolicyResolver { explicit_hosts: self.explicit_hosts() })
     }
 }
 
 /// True for loopback, private, link-local, unique-local, unspecified,
 /// shared (CGNAT) and multicast addresses.
-pub fn is_internal(ip: IpAddr) -> bool {
+pub(crate) fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             let o = v4.octets();
@@ -204,16 +217,16 @@ pub fn is_internal(ip: IpAddr) -> bool {
 /// Error raised by [`PolicyResolver`] for a name that resolves internally.
 #[derive(Debug, thiserror::Error)]
 #[error("{host} resolves to the internal address {ip}")]
-pub struct InternalAddress {
+pub(crate) struct InternalAddress {
     /// The name looked up.
-    pub host: String,
+    pub(crate) host: String,
     /// The internal address it resolved to.
-    pub ip: IpAddr,
+    pub(crate) ip: IpAddr,
 }
 
 /// reqwest DNS resolver enforcing the internal-address rule.
 #[derive(Debug)]
-pub struct PolicyResolver {
+pub(crate) struct PolicyResolver {
     explicit_hosts: BTreeSet<String>,
 }
 
@@ -257,8 +270,9 @@ mod tests {
         assert!(p.check(&o("https://slack.com")).is_ok());
         assert_eq!(p.check(&o("http://127.0.0.1:9")), Err(Denial::NotGranted(o("http://127.0.0.1:9"))));
         assert_eq!(p.check(&o("https://evil.example")), Err(Denial::NotDeclared(o("https://evil.example"))));
-        let msg = p.explain(&Denial::NotGranted(o("http://127.0.0.1:9")));
-        assert!(msg.contains("--allow-host http://127.0.0.1:9"), "{msg}");
+        let denial = Denial::NotGranted(o("http://127.0.0.1:9"));
+        assert_eq!(p.explain(&denial), "request to http://127.0.0.1:9 denied: not granted to alerter \"a\"");
+        assert_eq!(denial.origin().to_string(), "http://127.0.0.1:9", "the grant to add");
     }
 
     #[test]

@@ -1,20 +1,29 @@
-//! The wasmtime engine, the linker, the compile cache, and loading a
+//! The wasmtime engine and linker, the compile cache, and loading a
 //! component into a ready-to-call [`Flavor`].
+//!
+//! The compile cache holds one file per component and engine,
+//! `<sha256 of the component>-<engine key>.cwasm`, so a cache never mixes
+//! artifacts of different wasmtime versions or settings. [`Runtime::prune_cache`]
+//! drops what is no longer wanted.
 
+use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 use crate::bindings::{self, latest};
-use crate::error::Error;
-use crate::flavor::{CallState, Flavor};
+use crate::error::{one_line, Error};
+use crate::flavor::Flavor;
 use crate::limits::{Limits, EPOCH_TICK};
+use crate::store::CallState;
+
+/// Extension of compiled components in the cache.
+const CACHE_EXTENSION: &str = "cwasm";
 
 /// One engine and linker for the process; loads flavors.
 #[derive(Clone)]
@@ -45,18 +54,44 @@ pub enum CompileSource {
     Cached,
 }
 
+/// One file of the compile cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheEntry {
+    /// The file.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// sha256 of the component it was compiled from (from its name).
+    pub sha256: Option<String>,
+    /// Whether the running engine can use it.
+    pub current_engine: bool,
+    /// The flavors it belongs to, when known (filled by [`crate::Host::cache`]).
+    pub flavors: Vec<String>,
+}
+
+/// What [`Runtime::prune_cache`] removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// The files removed.
+    pub removed: Vec<CacheEntry>,
+    /// Bytes freed.
+    pub freed: u64,
+}
+
 impl Runtime {
     /// A runtime with the given limits; compiled flavors are cached in
     /// `cache_dir` when given.
-    pub fn new(cache_dir: Option<PathBuf>, limits: Limits) -> anyhow::Result<Runtime> {
+    pub fn new(cache_dir: Option<PathBuf>, limits: Limits) -> Result<Runtime, Error> {
+        let internal = |what: &str, e: wasmtime::Error| Error::Internal(format!("{what}: {}", one_line(&e)));
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.wasm_component_model(true);
-        let engine = Engine::new(&config)?;
+        let engine = Engine::new(&config).map_err(|e| internal("cannot create the wasm engine", e))?;
 
         let mut linker: Linker<CallState> = Linker::new(&engine);
-        latest::AlerterFlavor::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        latest::AlerterFlavor::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)
+            .map_err(|e| internal("cannot link the flavor contract", e))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| internal("cannot link WASI", e))?;
 
         let stop_ticker = Arc::new(AtomicBool::new(false));
         {
@@ -70,7 +105,7 @@ impl Runtime {
                         engine.increment_epoch();
                     }
                 })
-                .context("cannot start the epoch thread")?;
+                .map_err(|e| Error::Internal(format!("cannot start the epoch thread: {e}")))?;
         }
         Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, limits, cache_dir, stop_ticker }) })
     }
@@ -81,53 +116,113 @@ impl Runtime {
     }
 
     /// Validates, compiles (or reads from the cache) and describes a
-    /// component. `source` names it in errors (a path or `built-in slack`).
-    pub async fn load(&self, bytes: &[u8], source: &str) -> Result<(Flavor, CompileSource), Error> {
-        check_header(bytes, source)?;
-        let sha256 = hex::encode(Sha256::digest(bytes));
-        let (component, how) = self.compile(bytes, &sha256, source)?;
-        check_imports_exports(&self.inner.engine, &component, source)?;
-        let pre = self.inner.linker.instantiate_pre(&component).map_err(|e| {
-            Error::input(format!("{source}: cannot be linked by this host: {}", one_line(&e)))
-        })?;
+    /// component. `what` names it in errors (a path or `built-in flavor "slack"`).
+    pub async fn load(&self, bytes: &[u8], what: &str) -> Result<(Flavor, CompileSource), Error> {
+        check_header(bytes, what)?;
+        let sha256 = sha256_hex(bytes);
+        let (component, how) = self.compile(bytes, &sha256, what)?;
+        check_imports_exports(&self.inner.engine, &component, what)?;
+        let invalid = |reason: String| Error::InvalidComponent { what: what.to_string(), reason };
+        let pre = self
+            .inner
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| invalid(format!("cannot be linked by this host: {}", one_line(&e))))?;
         let pre = latest::AlerterFlavorPre::new(pre).map_err(|e| {
-            Error::input(format!(
-                "{source}: does not match the alerter:flavor@{} contract: {}",
+            invalid(format!(
+                "does not match the {}@{} contract: {}",
+                bindings::CONTRACT_PACKAGE,
                 bindings::CONTRACT_VERSION,
                 one_line(&e)
             ))
         })?;
-        let flavor = Flavor::describe(self.inner.clone(), pre, sha256, source).await?;
+        let flavor = Flavor::describe(self.inner.clone(), pre, sha256, what).await?;
         Ok((flavor, how))
     }
 
-    fn compile(&self, bytes: &[u8], sha256: &str, source: &str) -> Result<(Component, CompileSource), Error> {
+    fn compile(&self, bytes: &[u8], sha256: &str, what: &str) -> Result<(Component, CompileSource), Error> {
         let engine = &self.inner.engine;
-        let cache_file = self.inner.cache_dir.as_ref().map(|d| d.join(format!("{sha256}-{}.cwasm", engine_key(engine))));
-        if let Some(file) = &cache_file {
-            if file.exists() {
-                // SAFETY: the cache is in the owner-only state directory and
-                // each file is named by the sha256 of its source plus the
-                // engine's compatibility hash; wasmtime still checks the
-                // header and refuses artifacts from another engine.
-                match unsafe { Component::deserialize_file(engine, file) } {
-                    Ok(c) => return Ok((c, CompileSource::Cached)),
-                    Err(e) => tracing::warn!("ignoring unreadable compile cache {}: {}", file.display(), one_line(&e)),
-                }
+        let cache_file = self.inner.cache_dir.as_ref().map(|d| d.join(self.cache_file_name(sha256)));
+        if let Some(file) = cache_file.as_ref().filter(|f| f.exists()) {
+            // SAFETY: the cache is in the owner-only state directory and each
+            // file is named by the sha256 of its source plus the engine's
+            // compatibility hash; wasmtime still checks the header and
+            // refuses artifacts from another engine.
+            #[allow(unsafe_code)]
+            match unsafe { Component::deserialize_file(engine, file) } {
+                Ok(c) => return Ok((c, CompileSource::Cached)),
+                Err(e) => tracing::warn!("ignoring unreadable compile cache {}: {}", file.display(), one_line(&e)),
             }
         }
-        let compiled = engine
-            .precompile_component(bytes)
-            .map_err(|e| Error::input(format!("{source}: not a valid component: {}", one_line(&e))))?;
+        let compiled = engine.precompile_component(bytes).map_err(|e| Error::InvalidComponent {
+            what: what.to_string(),
+            reason: format!("not a valid component: {}", one_line(&e)),
+        })?;
         if let Some(file) = &cache_file {
             if let Err(e) = write_atomic(file, &compiled) {
                 tracing::warn!("cannot write compile cache {}: {e}", file.display());
             }
         }
         // SAFETY: `compiled` was produced just now by this engine.
-        let component = unsafe { Component::deserialize(engine, &compiled) }.map_err(|e| Error::Other(e.into()))?;
+        #[allow(unsafe_code)]
+        let component = unsafe { Component::deserialize(engine, &compiled) }
+            .map_err(|e| Error::Internal(format!("cannot load compiled code: {}", one_line(&e))))?;
         Ok((component, CompileSource::Compiled))
     }
+
+    fn cache_file_name(&self, sha256: &str) -> String {
+        format!("{sha256}-{}.{CACHE_EXTENSION}", engine_key(&self.inner.engine))
+    }
+
+    /// The files of the compile cache (none without a cache).
+    pub fn cache_entries(&self) -> Result<Vec<CacheEntry>, Error> {
+        let Some(dir) = &self.inner.cache_dir else { return Ok(Vec::new()) };
+        let io = |e: std::io::Error| Error::state_dir(dir, format!("cannot list the compile cache: {e}"));
+        let key = engine_key(&self.inner.engine);
+        let mut entries = Vec::new();
+        for e in std::fs::read_dir(dir).map_err(io)? {
+            let e = e.map_err(io)?;
+            let path = e.path();
+            if path.extension().and_then(|x| x.to_str()) != Some(CACHE_EXTENSION) {
+                continue; // a temporary file being written, or not ours
+            }
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            let (sha256, current_engine) = match stem.split_once('-') {
+                Some((sha, k)) => (Some(sha.to_string()), k == key),
+                None => (None, false),
+            };
+            let bytes = e.metadata().map(|m| m.len()).unwrap_or(0);
+            entries.push(CacheEntry { path, bytes, sha256, current_engine, flavors: Vec::new() });
+        }
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(entries)
+    }
+
+    /// Removes every cached artifact except those of the components whose
+    /// sha256 is in `keep`, compiled by this engine.
+    pub fn prune_cache(&self, keep: &BTreeSet<String>) -> Result<Pruned, Error> {
+        let mut pruned = Pruned::default();
+        for entry in self.cache_entries()? {
+            let wanted = entry.current_engine && entry.sha256.as_ref().is_some_and(|s| keep.contains(s));
+            if wanted {
+                continue;
+            }
+            match std::fs::remove_file(&entry.path) {
+                Ok(()) => {
+                    pruned.freed += entry.bytes;
+                    pruned.removed.push(entry);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::state_dir(&entry.path, format!("cannot remove it: {e}"))),
+            }
+        }
+        Ok(pruned)
+    }
+}
+
+/// Hex sha256 of `bytes`: how components are named in the cache and the registry.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// A short key for the engine's compatibility (wasmtime version, target,
@@ -138,67 +233,51 @@ fn engine_key(engine: &Engine) -> String {
     format!("{:016x}", h.finish())
 }
 
-fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().context("cache path has no parent")?;
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().ok_or_else(|| std::io::Error::other("cache path has no parent"))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     std::io::Write::write_all(&mut tmp, bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path)?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
-/// Refuses files that are not wasm, and core modules, with a fix.
-fn check_header(bytes: &[u8], source: &str) -> Result<(), Error> {
+/// Refuses files that are not wasm, and core modules.
+fn check_header(bytes: &[u8], what: &str) -> Result<(), Error> {
     if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
-        return Err(Error::input(format!(
-            "{source}: not a WebAssembly file; a flavor is a .wasm component (build Rust flavors with `scripts/build-flavors`)"
-        )));
+        return Err(Error::NotWasm { what: what.to_string() });
     }
     if bytes[4..8] == [1, 0, 0, 0] {
-        return Err(Error::input(format!(
-            "{source}: is a core wasm module, not a component; wrap it with `wasm-tools component new` \
-             (Rust: build for wasm32-wasip2, or componentize a wasm32-unknown-unknown build)"
-        )));
+        return Err(Error::CoreModule { what: what.to_string() });
     }
     Ok(())
 }
 
 /// Checks the contract version of the exports and refuses `wasi:http`.
-fn check_imports_exports(engine: &Engine, component: &Component, source: &str) -> Result<(), Error> {
+fn check_imports_exports(engine: &Engine, component: &Component, what: &str) -> Result<(), Error> {
     let ty = component.component_type();
-    for (name, _) in ty.imports(engine) {
-        if name.starts_with("wasi:http/") {
-            return Err(Error::input(format!(
-                "{source}: imports {name}, which would bypass the egress policy; flavors reach the network only \
-                 through alerter:flavor/http. Rebuild without it (componentize-js: `-d http -d fetch-event`; \
-                 componentize-py: `--stub-wasi`; Rust: drop the wasi-http/waki dependency)"
-            )));
-        }
+    if let Some((name, _)) = ty.imports(engine).find(|(name, _)| name.starts_with("wasi:http/")) {
+        return Err(Error::ImportsWasiHttp { what: what.to_string(), import: name.to_string() });
     }
     let exports: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_string()).collect();
-    let prefix = format!("{}/flavor@", bindings::PACKAGE);
+    let prefix = format!("{}/flavor@", bindings::CONTRACT_PACKAGE);
     let Some(found) = exports.iter().find(|n| n.starts_with(&prefix)) else {
-        return Err(Error::input(format!(
-            "{source}: exports no {}/flavor interface (it exports: {}); build it against the alerter:flavor@{} WIT in wit/",
-            bindings::PACKAGE,
-            if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") },
-            bindings::CONTRACT_VERSION
-        )));
+        return Err(Error::NoFlavorExport {
+            what: what.to_string(),
+            exports,
+            contract: bindings::CONTRACT_VERSION.to_string(),
+        });
     };
     let version = &found[prefix.len()..];
     let mut parts = version.split('.').map(|p| p.parse::<u64>().ok());
     let (major, minor) = (parts.next().flatten(), parts.next().flatten());
     let (want_major, want_minor) = bindings::CONTRACT_MAJOR_MINOR;
     if major != Some(want_major) || minor != Some(want_minor) {
-        return Err(Error::input(format!(
-            "{source}: built for alerter:flavor@{version}; this host supports alerter:flavor@{want_major}.{want_minor}.x: \
-             rebuild the flavor against this host's wit/ (or use a matching alerter release)"
-        )));
+        return Err(Error::WrongContract {
+            what: what.to_string(),
+            found: version.to_string(),
+            supported: format!("{want_major}.{want_minor}.x"),
+        });
     }
     Ok(())
-}
-
-/// An error and its causes on one line.
-pub(crate) fn one_line(e: &impl std::fmt::Display) -> String {
-    format!("{e:#}").replace('\n', " ")
 }

@@ -1,44 +1,414 @@
-//! Errors and the exit codes they map to.
+//! The library's errors: one variant per thing that can go wrong, carrying
+//! the facts a caller needs to word a fix, and the class that decides the
+//! exit code.
 
 use std::fmt;
+use std::path::PathBuf;
 
-/// Exit code for bad input or configuration (usage errors, unknown names,
-/// missing settings or secrets, files that are not flavors).
-pub const EXIT_INPUT: i32 = 2;
-/// Exit code for a flavor or service failure (the service rejected the
-/// message, the network failed, egress was denied, the flavor trapped or hit
-/// a limit).
-pub const EXIT_FAILURE: i32 = 3;
+use crate::egress::Denial;
+use crate::flavor::CallError;
+use crate::secrets::SecretRef;
 
-/// What went wrong, sorted by who can fix it.
+/// Who can fix an error, which decides the exit code of the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Bad input or configuration: an unknown name, a missing setting or
+    /// secret, a file that is not a flavor, an alerter that cannot ask.
+    Input,
+    /// The flavor, the service or the machine failed: the service rejected
+    /// the message, the network failed, egress was denied, the flavor trapped
+    /// or hit a limit, a file could not be written.
+    Failure,
+}
+
+impl ErrorClass {
+    /// The process exit code for this class: 2 for input, 3 for failure.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorClass::Input => 2,
+            ErrorClass::Failure => 3,
+        }
+    }
+}
+
+/// What a name given by the user names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// An alerter.
+    Alerter,
+    /// A flavor.
+    Flavor,
+    /// A secret (a group of keys).
+    Secret,
+    /// A key within a secret.
+    SecretKey,
+}
+
+impl fmt::Display for NameKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NameKind::Alerter => "alerter",
+            NameKind::Flavor => "flavor",
+            NameKind::Secret => "secret",
+            NameKind::SecretKey => "secret key",
+        })
+    }
+}
+
+/// Everything that can go wrong, one variant per case.
+///
+/// `Display` says what is wrong in one line; it does not say which command
+/// fixes it, since that depends on the program around the library (the CLI
+/// adds that). [`Error::class`] tells input errors from failures.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
-    /// The user's input or configuration is wrong; the text says what to do.
+    /// No state directory was given and no home directory was found.
+    #[error("cannot find a home directory for the state")]
+    NoHomeDirectory,
+    /// The state directory cannot be created, opened, locked or written.
+    #[error("state directory {path}: {reason}")]
+    StateDir {
+        /// The directory or the file in it.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+    /// A file of the state directory cannot be parsed.
+    #[error("{path} is not valid: {problem}")]
+    StateFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A file given by the user cannot be read.
+    #[error("cannot read {path}: {reason}")]
+    CannotRead {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A name uses characters other than letters, digits, `_` and `-`.
+    #[error("{kind} name `{name}` may only use letters, digits, `_` and `-`")]
+    InvalidName {
+        /// What it names.
+        kind: NameKind,
+        /// The name as given.
+        name: String,
+    },
+    /// No alerter has this name.
+    #[error("unknown alerter \"{name}\" (known: {})", list(known))]
+    UnknownAlerter {
+        /// The name asked for.
+        name: String,
+        /// The alerters there are.
+        known: Vec<String>,
+    },
+    /// No alerter was named and none is active.
+    #[error("no alerter given and none is active")]
+    NoActiveAlerter,
+    /// An alerter of this name exists already.
+    #[error("alerter \"{name}\" already exists")]
+    AlerterExists {
+        /// Its name.
+        name: String,
+    },
+    /// No flavor, registered or built in, has this name.
+    #[error("unknown flavor \"{name}\" (known: {})", list(known))]
+    UnknownFlavor {
+        /// The name asked for.
+        name: String,
+        /// The flavors there are.
+        known: Vec<String>,
+    },
+    /// No flavor is registered under this name (to remove).
+    #[error("no registered flavor \"{name}\"")]
+    NotRegistered {
+        /// The name asked for.
+        name: String,
+    },
+    /// Built-in flavors cannot be removed.
+    #[error("flavor \"{name}\" is built in and cannot be removed")]
+    BuiltInFlavor {
+        /// Its name.
+        name: String,
+    },
+    /// A flavor cannot be removed while alerters use it.
+    #[error("flavor \"{name}\" is used by alerter(s) {}", alerters.join(", "))]
+    FlavorInUse {
+        /// The flavor.
+        name: String,
+        /// The alerters using it.
+        alerters: Vec<String>,
+    },
+    /// A registered flavor's file no longer loads.
+    #[error("flavor \"{name}\": {error}")]
+    BrokenFlavor {
+        /// The name it is registered under.
+        name: String,
+        /// Its file.
+        path: PathBuf,
+        /// Why it does not load.
+        error: Box<Error>,
+    },
+    /// A required setting has no value.
+    #[error("alerter \"{alerter}\" (flavor \"{flavor}\") needs setting `{setting}` ({description})")]
+    MissingSetting {
+        /// The alerter.
+        alerter: String,
+        /// Its flavor.
+        flavor: String,
+        /// The setting.
+        setting: String,
+        /// The flavor's description of the setting.
+        description: String,
+        /// Whether the alerter exists already (false while registering it).
+        alerter_exists: bool,
+    },
+    /// The flavor has no setting of this name.
+    #[error("flavor \"{flavor}\" has no setting `{setting}` (it has: {})", list(known))]
+    UnknownSetting {
+        /// The flavor.
+        flavor: String,
+        /// The name given.
+        setting: String,
+        /// The settings it has.
+        known: Vec<String>,
+    },
+    /// `unset` of a setting the alerter does not have.
+    #[error("alerter \"{alerter}\" has no setting `{setting}` to unset")]
+    SettingNotSet {
+        /// The alerter.
+        alerter: String,
+        /// The setting.
+        setting: String,
+    },
+    /// A secret reference in a setting that is not secret.
+    #[error("setting `{setting}` of flavor \"{flavor}\" is not secret, so it cannot reference {reference}; give the value itself")]
+    ReferenceInPlainSetting {
+        /// The flavor.
+        flavor: String,
+        /// The setting.
+        setting: String,
+        /// The reference given.
+        reference: SecretRef,
+    },
+    /// A setting the flavor's hosts point at is not an http(s) URL.
+    #[error("setting `{setting}` must be an http(s) URL, got `{shown}`")]
+    NotAUrl {
+        /// The setting.
+        setting: String,
+        /// Its value (`****` for a secret).
+        shown: String,
+    },
+    /// A secret reference resolves neither from the environment nor the store.
+    #[error("secret {reference} is not set (neither in the secret store nor in ${env_var})")]
+    SecretNotSet {
+        /// The reference.
+        reference: SecretRef,
+        /// The environment variable that may hold it.
+        env_var: String,
+    },
+    /// No secret has this name.
+    #[error("no secret named \"{name}\"")]
+    UnknownSecret {
+        /// The name.
+        name: String,
+    },
+    /// The secret has no such key.
+    #[error("secret \"{name}\" has no key `{key}`")]
+    UnknownSecretKey {
+        /// The secret.
+        name: String,
+        /// The key.
+        key: String,
+    },
+    /// A secret value is empty.
+    #[error("secret {name}.{key} has an empty value")]
+    EmptySecret {
+        /// The secret.
+        name: String,
+        /// The key.
+        key: String,
+    },
+    /// A network grant is not `SCHEME://HOST[:PORT]`.
+    #[error(
+        "invalid host `{text}`: {problem}; expected SCHEME://HOST[:PORT], e.g. https://hooks.example.com or http://127.0.0.1:8080"
+    )]
+    InvalidGrant {
+        /// The grant as given.
+        text: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Revoking a grant the alerter does not have.
+    #[error("alerter \"{alerter}\" has no grant {origin} to revoke")]
+    NoSuchGrant {
+        /// The alerter.
+        alerter: String,
+        /// The origin.
+        origin: String,
+    },
+    /// The file is not WebAssembly.
+    #[error(
+        "{what}: not a WebAssembly file; a flavor is a .wasm component (build Rust flavors with `cargo build --target wasm32-wasip2`)"
+    )]
+    NotWasm {
+        /// The file or built-in flavor.
+        what: String,
+    },
+    /// A core wasm module, not a component.
+    #[error(
+        "{what}: is a core wasm module, not a component; wrap it with `wasm-tools component new` \
+         (Rust: build for wasm32-wasip2, or componentize a wasm32-unknown-unknown build)"
+    )]
+    CoreModule {
+        /// The file.
+        what: String,
+    },
+    /// Built for a contract version this host does not implement.
+    #[error(
+        "{what}: built for alerter:flavor@{found}; this host supports alerter:flavor@{supported}: \
+         rebuild the flavor against this host's wit/ (or use a matching alerter release)"
+    )]
+    WrongContract {
+        /// The file.
+        what: String,
+        /// The version it exports.
+        found: String,
+        /// The versions this host supports (`0.1.x`).
+        supported: String,
+    },
+    /// The component imports `wasi:http`, which would bypass the egress policy.
+    #[error(
+        "{what}: imports {import}, which would bypass the egress policy; flavors reach the network only through \
+         alerter:flavor/http. Rebuild without it (componentize-js: `-d http -d fetch-event`; componentize-py: \
+         `--stub-wasi`; Rust: drop the wasi-http/waki dependency)"
+    )]
+    ImportsWasiHttp {
+        /// The file.
+        what: String,
+        /// The import.
+        import: String,
+    },
+    /// The component exports no flavor interface.
+    #[error("{what}: exports no alerter:flavor/flavor interface (it exports: {}); build it against the alerter:flavor@{contract} WIT in wit/", list(exports))]
+    NoFlavorExport {
+        /// The file.
+        what: String,
+        /// What it exports.
+        exports: Vec<String>,
+        /// The contract version to build against.
+        contract: String,
+    },
+    /// The component does not compile, link or match the contract.
+    #[error("{what}: {reason}")]
+    InvalidComponent {
+        /// The file.
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A call into a flavor failed. The texts inside are redacted.
+    #[error("{label}: {error}")]
+    CallFailed {
+        /// The alerter, when the call was made for one.
+        alerter: Option<String>,
+        /// `flavor "<name>" <version>`.
+        label: String,
+        /// What happened.
+        error: CallError,
+        /// Requests the egress policy refused during the call.
+        denied: Vec<Denial>,
+    },
+    /// `ask` through an alerter that cannot read replies.
+    #[error("this alerter cannot read replies, so it cannot ask (alerter \"{alerter}\", {label}: {reason})")]
+    CannotReadReplies {
+        /// The alerter.
+        alerter: String,
+        /// `flavor "<name>" <version>`.
+        label: String,
+        /// The flavor's own reason, when it gave one.
+        reason: String,
+    },
+    /// `run` without a command.
+    #[error("no command given")]
+    NoCommand,
+    /// The command of `run` cannot be started.
+    #[error("cannot run `{program}`: {reason}")]
+    CannotRun {
+        /// The program.
+        program: String,
+        /// Why.
+        reason: String,
+    },
+    /// An I/O error outside the state directory.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The runtime could not be set up (wasmtime, threads, TLS).
     #[error("{0}")]
-    Input(String),
-    /// A flavor failed or the service refused; the text starts with
-    /// `flavor "<name>" <version>:`.
-    #[error("{0}")]
-    Flavor(String),
-    /// Anything else (I/O on the state directory, ...).
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Internal(String),
 }
 
 impl Error {
-    /// An input error from anything displayable.
-    pub fn input(msg: impl fmt::Display) -> Self {
-        Error::Input(msg.to_string())
+    /// Input or failure; see [`ErrorClass`].
+    pub fn class(&self) -> ErrorClass {
+        use crate::flavor::FlavorError;
+        match self {
+            Error::CallFailed { error: CallError::Flavor(FlavorError::InvalidSettings(_)), .. } => ErrorClass::Input,
+            Error::BrokenFlavor { error, .. } => error.class(),
+            Error::StateDir { .. } | Error::CallFailed { .. } | Error::Io { .. } | Error::Internal(_) => {
+                ErrorClass::Failure
+            }
+            _ => ErrorClass::Input,
+        }
     }
 
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Input(_) => EXIT_INPUT,
-            Error::Flavor(_) | Error::Other(_) => EXIT_FAILURE,
-        }
+    /// The process exit code: [`ErrorClass::exit_code`] of [`Error::class`].
+    pub fn exit_code(&self) -> u8 {
+        self.class().exit_code()
+    }
+
+    pub(crate) fn state_dir(path: impl Into<PathBuf>, e: impl fmt::Display) -> Error {
+        Error::StateDir { path: path.into(), reason: one_line(&e) }
     }
 }
 
 /// Result with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// An error and its causes on one line (`{:#}` of anyhow, or the `source`
+/// chain of a std error, without repeating text a cause already gave).
+pub(crate) fn one_line(e: &impl fmt::Display) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+/// The `source` chain of a std error on one line.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}

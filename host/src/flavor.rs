@@ -1,38 +1,47 @@
 //! A loaded flavor and the calls into it: a fresh store per call, with
 //! memory, CPU and wall-clock limits; guest errors come back as values,
-//! traps and limit hits as typed [`CallError`]s.
+//! traps and limit hits as typed [`CallError`]s. A trap carries the guest's
+//! own last words (a Rust panic message, the end of a Python traceback).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::ResourceTable;
 use wasmtime::{Store, UpdateDeadline};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::latest::{self, alerter::flavor as wit};
-use crate::engine::{one_line, RuntimeInner};
-use crate::error::Error;
-use crate::http::Net;
-use crate::wasi::{inert_ctx, Capture};
+use crate::engine::RuntimeInner;
+use crate::error::{one_line, Error};
+use crate::net::Net;
+use crate::secrets::SecretSet;
+use crate::store::CallState;
+use crate::wasi::{Capture, Captured};
 
 pub use wit::types::{
     Capabilities, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage, Reply, Sent, SettingSpec,
 };
 
+/// Characters of a guest's own message kept in a trap error.
+const MAX_GUEST_MESSAGE_CHARS: usize = 400;
+
 /// Why a call into a flavor did not return a value.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CallError {
     /// The flavor returned an error value.
     #[error("{}", describe_flavor_error(.0))]
     Flavor(FlavorError),
-    /// The flavor trapped (a bug in it); the text has its panic message when
-    /// it printed one.
-    #[error("trapped: {0}")]
-    Trap(String),
+    /// The flavor trapped (a bug in it).
+    #[error("trapped: {message}")]
+    Trap {
+        /// The guest's own message when it printed one (a panic message, the
+        /// last lines of a traceback), else the trap itself; one line.
+        message: String,
+        /// What wasmtime says about the trap.
+        detail: String,
+    },
     /// It ran wasm code longer than the CPU budget.
     #[error("used more than its {0:?} CPU budget and was stopped")]
     Cpu(Duration),
-    /// It asked for more memory than allowed.
+    /// It asked for more memory than allowed (MiB).
     #[error("needed more than its {0} MiB memory limit and was stopped")]
     Memory(usize),
     /// The whole call took longer than the deadline.
@@ -48,10 +57,28 @@ impl CallError {
             _ => None,
         }
     }
+
+    /// The same error with `secrets` redacted from every text in it.
+    pub fn redacted(self, secrets: &SecretSet) -> CallError {
+        let r = |s: String| secrets.redact(&s);
+        match self {
+            CallError::Flavor(e) => CallError::Flavor(match e {
+                FlavorError::InvalidSettings(m) => FlavorError::InvalidSettings(r(m)),
+                FlavorError::Rejected(x) => FlavorError::Rejected(Rejection { code: r(x.code), message: r(x.message) }),
+                FlavorError::RateLimited(x) => {
+                    FlavorError::RateLimited(RateLimit { retry_after_ms: x.retry_after_ms, message: r(x.message) })
+                }
+                FlavorError::Unsupported(m) => FlavorError::Unsupported(r(m)),
+                FlavorError::Internal(m) => FlavorError::Internal(r(m)),
+            }),
+            CallError::Trap { message, detail } => CallError::Trap { message: r(message), detail: r(detail) },
+            other => other,
+        }
+    }
 }
 
 /// One line for a flavor error.
-pub fn describe_flavor_error(e: &FlavorError) -> String {
+fn describe_flavor_error(e: &FlavorError) -> String {
     match e {
         FlavorError::InvalidSettings(m) => format!("invalid settings: {m}"),
         FlavorError::Rejected(r) => format!("rejected by the service ({}): {}", r.code, r.message),
@@ -61,70 +88,18 @@ pub fn describe_flavor_error(e: &FlavorError) -> String {
     }
 }
 
-/// The data of one store: one call.
-pub struct CallState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    limiter: MemoryLimiter,
-    net: Option<Arc<Net>>,
-    cpu_ticks_left: u64,
-    label: String,
-}
-
-impl WasiView for CallState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
-    }
-}
-
-impl wit::types::Host for CallState {}
-
-impl wit::http::Host for CallState {
-    async fn fetch(&mut self, req: wit::http::Request) -> wasmtime::Result<Result<wit::http::Response, wit::http::HttpError>> {
-        Ok(match &self.net {
-            Some(net) => net.fetch(req).await,
-            None => Err(wit::http::HttpError::Denied("no network while describing a flavor".into())),
-        })
-    }
-}
-
-impl wit::log::Host for CallState {
-    async fn write(&mut self, level: wit::log::LogLevel, message: String) -> wasmtime::Result<()> {
-        use wit::log::LogLevel as L;
-        let message = match &self.net {
-            Some(net) => net.secrets().redact(&message),
-            None => message,
-        };
-        let message: String = message.chars().take(4096).collect();
-        let label = &self.label;
-        match level {
-            L::Trace => tracing::trace!(target: "alerter::flavor", "{label}: {message}"),
-            L::Debug => tracing::debug!(target: "alerter::flavor", "{label}: {message}"),
-            L::Info => tracing::info!(target: "alerter::flavor", "{label}: {message}"),
-            L::Warn => tracing::warn!(target: "alerter::flavor", "{label}: {message}"),
-            L::Error => tracing::error!(target: "alerter::flavor", "{label}: {message}"),
+impl Message {
+    /// A plain message with just a body, level info.
+    pub fn text(body: impl Into<String>) -> Message {
+        Message {
+            title: None,
+            body: body.into(),
+            level: Level::Info,
+            metadata: Vec::new(),
+            link: None,
+            raw: None,
+            thread: None,
         }
-        Ok(())
-    }
-}
-
-/// Caps linear memory; remembers that it refused so the error says so.
-struct MemoryLimiter {
-    max: usize,
-    refused: bool,
-}
-
-impl wasmtime::ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired > self.max {
-            self.refused = true;
-            return Err(wasmtime::format_err!("memory limit of {} bytes reached", self.max));
-        }
-        Ok(true)
-    }
-
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
     }
 }
 
@@ -138,14 +113,15 @@ pub struct Flavor {
 }
 
 impl Flavor {
+    /// Calls `info` and keeps the answer; `what` names the component in errors.
     pub(crate) async fn describe(
         rt: Arc<RuntimeInner>,
         pre: latest::AlerterFlavorPre<CallState>,
         sha256: String,
-        source: &str,
+        what: &str,
     ) -> Result<Flavor, Error> {
         let placeholder = FlavorInfo {
-            name: source.to_string(),
+            name: what.to_string(),
             version: "?".into(),
             description: String::new(),
             settings: Vec::new(),
@@ -153,12 +129,13 @@ impl Flavor {
             capabilities: Capabilities { post: false, read_replies: false, threads: false },
         };
         let mut flavor = Flavor { rt, pre, info: placeholder, sha256 };
+        let invalid = |reason: String| Error::InvalidComponent { what: what.to_string(), reason };
         let info = flavor
             .call(None, |bindings, store| Box::pin(async move { bindings.alerter_flavor_flavor().call_info(store).await }))
             .await
-            .map_err(|e| Error::input(format!("{source}: `info` failed: {e}")))?;
+            .map_err(|e| invalid(format!("`info` failed: {e}")))?;
         if info.name.trim().is_empty() {
-            return Err(Error::input(format!("{source}: `info` returned an empty name")));
+            return Err(invalid("`info` returned an empty name".into()));
         }
         flavor.info = info;
         Ok(flavor)
@@ -180,7 +157,11 @@ impl Flavor {
     }
 
     /// What the flavor can do with these settings.
-    pub async fn capabilities_for(&self, net: &Arc<Net>, settings: &[(String, String)]) -> Result<Capabilities, CallError> {
+    pub async fn capabilities_for(
+        &self,
+        net: &Arc<Net>,
+        settings: &[(String, String)],
+    ) -> Result<Capabilities, CallError> {
         let settings = settings.to_vec();
         self.call(Some(net.clone()), move |b, store| {
             Box::pin(async move { b.alerter_flavor_flavor().call_capabilities_for(store, &settings).await })
@@ -189,7 +170,12 @@ impl Flavor {
     }
 
     /// Posts a message.
-    pub async fn send(&self, net: &Arc<Net>, settings: &[(String, String)], message: &Message) -> Result<Sent, CallError> {
+    pub async fn send(
+        &self,
+        net: &Arc<Net>,
+        settings: &[(String, String)],
+        message: &Message,
+    ) -> Result<Sent, CallError> {
         let settings = settings.to_vec();
         let message = message.clone();
         self.call(Some(net.clone()), move |b, store| {
@@ -211,7 +197,9 @@ impl Flavor {
         let reference = reference.to_string();
         let cursor = cursor.map(str::to_string);
         self.call(Some(net.clone()), move |b, store| {
-            Box::pin(async move { b.alerter_flavor_flavor().call_replies(store, &settings, &reference, cursor.as_deref()).await })
+            Box::pin(async move {
+                b.alerter_flavor_flavor().call_replies(store, &settings, &reference, cursor.as_deref()).await
+            })
         })
         .await?
         .map_err(CallError::Flavor)
@@ -228,15 +216,8 @@ impl Flavor {
             + Send,
     {
         let limits = &self.rt.limits;
-        let output = Capture::new(limits.max_output_bytes);
-        let state = CallState {
-            wasi: inert_ctx(&output),
-            table: ResourceTable::new(),
-            limiter: MemoryLimiter { max: limits.memory_bytes, refused: false },
-            net,
-            cpu_ticks_left: limits.cpu_ticks(),
-            label: self.label(),
-        };
+        let (stdout, stderr) = (Capture::new(limits.max_output_bytes), Capture::new(limits.max_output_bytes));
+        let state = CallState::new(limits, net, self.label(), &stdout, &stderr);
         let mut store = Store::new(&self.rt.engine, state);
         store.limiter(|s| &mut s.limiter);
         // Each tick while wasm runs costs one unit of the CPU budget; the
@@ -256,39 +237,137 @@ impl Flavor {
             f(&bindings, &mut store).await
         };
         let outcome = tokio::time::timeout(limits.call_timeout, run).await;
-        let captured = output.take();
-        let printed = String::from_utf8_lossy(&captured.bytes).into_owned();
-        let printed = match &store.data().net {
-            Some(net) => net.secrets().redact(&printed),
-            None => printed,
-        };
-        if !printed.trim().is_empty() {
-            let more = if captured.dropped > 0 { format!(" ({} more bytes dropped)", captured.dropped) } else { String::new() };
-            tracing::info!(target: "alerter::flavor", "{} printed{more}:\n{}", self.label(), printed.trim_end());
-        }
+        let s = store.data();
+        let (stdout, stderr) = (stdout.take(), stderr.take());
+        self.log_output("stdout", &stdout, s);
+        self.log_output("stderr", &stderr, s);
         match outcome {
             Err(_) => Err(CallError::Timeout(limits.call_timeout)),
             Ok(Ok(r)) => Ok(r),
+            Ok(Err(_)) if s.limiter.refused => Err(CallError::Memory(limits.memory_bytes >> 20)),
+            Ok(Err(_)) if s.cpu_ticks_left == 0 => Err(CallError::Cpu(limits.cpu)),
             Ok(Err(e)) => {
-                let s = store.data();
-                if s.limiter.refused {
-                    Err(CallError::Memory(limits.memory_bytes >> 20))
-                } else if s.cpu_ticks_left == 0 {
-                    Err(CallError::Cpu(limits.cpu))
-                } else {
-                    // Rust prints "thread '..' panicked at FILE:LINE:COL:" then the message.
-                    let mut lines = printed.lines().skip_while(|l| !l.contains("panicked"));
-                    let panic_line = lines.next().map(|at| {
-                        let msg = lines.next().unwrap_or("").trim();
-                        format!(" ({} {msg})", at.trim().trim_end_matches(':'))
-                    });
-                    let text = match e.downcast_ref::<wasmtime::Trap>() {
-                        Some(trap) => trap.to_string(),
-                        None => one_line(&e),
-                    };
-                    Err(CallError::Trap(format!("{text}{}", panic_line.unwrap_or_default())))
-                }
+                let detail = match e.downcast_ref::<wasmtime::Trap>() {
+                    Some(trap) => trap.to_string(),
+                    None => one_line(&e),
+                };
+                let detail = s.redact(&detail);
+                tracing::info!(target: "alerter::flavor", "{} trapped: {detail}", self.label());
+                let message = guest_message(&s.redact(&stderr.end_text())).unwrap_or_else(|| detail.clone());
+                Err(CallError::Trap { message, detail })
             }
         }
+    }
+
+    /// Writes what the guest printed on one stream to the log (info level).
+    fn log_output(&self, stream: &str, captured: &Captured, s: &CallState) {
+        let printed = s.redact(&captured.head_text());
+        if printed.trim().is_empty() {
+            return;
+        }
+        let more = match captured.dropped {
+            0 => String::new(),
+            n => format!(" ({n} more bytes dropped)"),
+        };
+        tracing::info!(target: "alerter::flavor", "{} printed on {stream}{more}:\n{}", self.label(), printed.trim_end());
+    }
+}
+
+/// The guest's own last words on stderr, on one line: a Rust panic as
+/// `panicked at FILE:LINE:COL: MESSAGE`; otherwise the last lines that say
+/// what went wrong (the end of a Python traceback, a JavaScript exception
+/// and its first frame). `None` when it printed nothing useful.
+pub(crate) fn guest_message(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> =
+        stderr.lines().map(str::trim_end).filter(|l| !l.trim().is_empty() && !is_noise(l)).collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let indented = |l: &str| l.starts_with(char::is_whitespace);
+    let picked: Vec<&str> = if let Some(i) = lines.iter().rposition(|l| l.contains("panicked at")) {
+        // Rust: "thread '<unnamed>' panicked at src/lib.rs:31:22:" then the message.
+        let at = lines[i].trim();
+        let at = at.get(at.find("panicked at").unwrap_or(0)..).unwrap_or(at).trim_end_matches(':');
+        let message = lines[i + 1..].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+        return Some(cap(&format!("{at}: {message}")));
+    } else if let Some(i) = lines.iter().rposition(|l| !indented(l) && looks_like_error(l)) {
+        // Python ends with the exception after its frames; JavaScript and Go
+        // start with it, frames below.
+        let start = (0..i).rev().take_while(|j| indented(lines[*j])).last().map_or(i, |j| j.max(i.saturating_sub(2)));
+        let mut picked = lines[start..=i].to_vec();
+        if start == i && lines.get(i + 1).is_some_and(|l| indented(l)) {
+            picked.push(lines[i + 1]);
+        }
+        picked
+    } else {
+        lines[lines.len().saturating_sub(3)..].to_vec()
+    };
+    Some(cap(&picked.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" | ")))
+}
+
+/// Lines that never explain anything.
+fn is_noise(line: &str) -> bool {
+    let l = line.trim();
+    l.starts_with("note: run with `RUST_BACKTRACE=1`") || l.starts_with("Traceback (most recent call last)")
+}
+
+/// A line that announces an error: `ValueError: ...`, `Error: ...`,
+/// `panic: ...`, `Uncaught TypeError ...`.
+fn looks_like_error(line: &str) -> bool {
+    let head = line.split([':', ' ']).next().unwrap_or("");
+    let head = head.rsplit('.').next().unwrap_or(head);
+    head.ends_with("Error")
+        || head.ends_with("Exception")
+        || head.eq_ignore_ascii_case("panic")
+        || head == "Uncaught"
+        || line.starts_with("fatal error")
+}
+
+fn cap(text: &str) -> String {
+    let text = text.trim();
+    if text.chars().count() <= MAX_GUEST_MESSAGE_CHARS {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(MAX_GUEST_MESSAGE_CHARS - 1).collect();
+    format!("{kept}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guest_message;
+
+    #[test]
+    fn rust_panics_give_their_message_and_place() {
+        let printed = "\nthread '<unnamed>' panicked at src/lib.rs:31:22:\nunruly flavor asked to trap\n\
+                       note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(
+            guest_message(printed).as_deref(),
+            Some("panicked at src/lib.rs:31:22: unruly flavor asked to trap")
+        );
+    }
+
+    #[test]
+    fn python_tracebacks_give_their_last_frame_and_the_exception() {
+        let printed = "starting\nTraceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\n  \
+                       File \"flavor.py\", line 12, in send\n    raise ValueError(\"the service said no\")\n\
+                       ValueError: the service said no\n";
+        assert_eq!(
+            guest_message(printed).as_deref(),
+            Some("File \"flavor.py\", line 12, in send | raise ValueError(\"the service said no\") | ValueError: the service said no")
+        );
+    }
+
+    #[test]
+    fn javascript_exceptions_give_the_error_and_its_first_frame() {
+        let printed = "Error: no channel given\n    at send (flavor.js:10:11)\n    at main (flavor.js:40:3)\n";
+        assert_eq!(guest_message(printed).as_deref(), Some("Error: no channel given | at send (flavor.js:10:11)"));
+    }
+
+    #[test]
+    fn other_output_gives_its_last_lines_capped() {
+        assert_eq!(guest_message("a\nb\nc\nd\n").as_deref(), Some("b | c | d"));
+        assert_eq!(guest_message("  \n\n"), None);
+        let long = "x".repeat(2000);
+        assert_eq!(guest_message(&long).map(|m| m.chars().count()), Some(400));
     }
 }

@@ -1,56 +1,68 @@
-//! `alerter`: runs alerter flavors (Slack, Discord, your own) as sandboxed
-//! WebAssembly components.
+//! `alerter`: alerts and human approval gates, sent to chat services through
+//! **flavors**, WebAssembly components that the library runs in a sandbox.
 //!
-//! A flavor posts a message to a chat service and lists the replies; the
-//! host owns everything else: settings and secrets, the egress policy,
-//! limits, rate-limit retries, and (in [`ask`]) the approval logic.
+//! A flavor posts a message to one chat service and lists the replies to it;
+//! the library owns everything else: settings and secrets, the egress
+//! policy, limits, rate-limit retries, and the approval logic of [`ask`].
+//!
+//! Post and ask from a program, with the alerters configured by the
+//! `alerter` command (or by [`Host::register_alerter`]):
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), alerter::Error> {
-//! let host = alerter::Host::open(&alerter::StateDir::default_path()?, alerter::Limits::default())?;
-//! let alerter = host.alerter(None, &[]).await?;
-//! let sent = alerter.post(&alerter::Message::text("Training finished")).await?;
-//! println!("{}", sent.reference);
+//! use alerter::{AskOptions, Host, Limits, Message, Outcome};
+//!
+//! let host = Host::open(&Host::default_home()?, Limits::default())?;
+//! let ops = host.alerter(Some("ops"), &[]).await?;
+//! let sent = ops.post(&Message::text("Nightly training finished")).await?;
+//! println!("posted: {}", sent.link.unwrap_or(sent.reference));
+//!
+//! let asked = alerter::ask(&ops, &Message::text("Deploy v3?"), &AskOptions::default(), &(), std::future::pending()).await?;
+//! if let Outcome::Approved(decision) = &asked.outcome {
+//!     println!("approved by {}", decision.by_name);
+//! }
 //! # Ok(()) }
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
-pub mod alerter;
-pub mod ask;
+mod alerter;
+mod ask;
 #[allow(missing_docs)]
-pub mod bindings;
-pub mod builtin;
-pub mod cli;
-pub mod egress;
-pub mod engine;
-pub mod error;
-pub mod flavor;
-pub mod http;
-pub mod limits;
-pub mod registry;
-pub mod run;
-pub mod secrets;
-pub mod wasi;
+mod bindings;
+mod builtin;
+mod config;
+mod egress;
+mod engine;
+mod error;
+mod flavor;
+mod imports;
+mod limits;
+mod net;
+mod run;
+mod secrets;
+mod state;
+mod store;
+mod wasi;
 
 pub use crate::alerter::{Alerter, FlavorSource, Host};
-pub use crate::engine::Runtime;
-pub use crate::error::{Error, Result};
-pub use crate::flavor::{CallError, Flavor, FlavorInfo, Level, Message, RepliesPage, Reply, Sent};
+pub use crate::ask::{
+    ask, judge, AskOptions, Asked, Cadence, Decision, Outcome, PollResult, Progress, Schedule, DEFAULT_APPROVE,
+    DEFAULT_DISAPPROVE,
+};
+pub use crate::bindings::{CONTRACT_MAJOR_MINOR, CONTRACT_PACKAGE, CONTRACT_VERSION};
+pub use crate::config::{
+    AlerterChanges, AlerterDescription, AlerterSaved, AlerterSummary, CacheInfo, FlavorChange, FlavorRegistered,
+    GrantReason, NewAlerter, Warning,
+};
+pub use crate::egress::{Denial, EgressPolicy, Origin};
+pub use crate::engine::{CacheEntry, CompileSource, Pruned, Runtime};
+pub use crate::error::{Error, ErrorClass, NameKind, Result};
+pub use crate::flavor::{
+    CallError, Capabilities, Flavor, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage,
+    Reply, Sent, SettingSpec,
+};
 pub use crate::limits::Limits;
-pub use crate::registry::StateDir;
-
-impl Message {
-    /// A plain message with just a body, level info.
-    pub fn text(body: impl Into<String>) -> Message {
-        Message {
-            title: None,
-            body: body.into(),
-            level: Level::Info,
-            metadata: Vec::new(),
-            link: None,
-            raw: None,
-            thread: None,
-        }
-    }
-}
+pub use crate::net::Net;
+pub use crate::run::{command_alert, report, run_command, Finished, On};
+pub use crate::secrets::{SecretRef, SecretSet};

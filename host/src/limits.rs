@@ -22,12 +22,13 @@ pub struct Limits {
     pub max_request_bytes: usize,
     /// Largest response body handed back (default 8 MiB).
     pub max_response_bytes: usize,
-    /// Bytes of a flavor's stdout/stderr kept for the log per call (default 16 KiB).
+    /// Bytes of each of a flavor's stdout and stderr kept for the log per
+    /// call (default 16 KiB).
     pub max_output_bytes: usize,
 }
 
 /// How often the epoch advances; the CPU budget is counted in these ticks.
-pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 impl Default for Limits {
     fn default() -> Self {

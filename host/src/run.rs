@@ -75,7 +75,7 @@ pub const MAX_TAIL_CHARS: usize = 2800;
 /// Runs `argv`, passing its stdout/stderr through and keeping the last
 /// `tail_lines` lines.
 pub async fn run_command(argv: &[String], tail_lines: usize) -> Result<Finished, Error> {
-    let (program, args) = argv.split_first().ok_or_else(|| Error::input("no command given: use `alerter run -- CMD [ARGS...]`"))?;
+    let (program, args) = argv.split_first().ok_or(Error::NoCommand)?;
     let started = Instant::now();
     let mut child = tokio::process::Command::new(program)
         .args(args)
@@ -83,11 +83,11 @@ pub async fn run_command(argv: &[String], tail_lines: usize) -> Result<Finished,
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| Error::input(format!("cannot run `{program}`: {e}")))?;
+        .map_err(|e| Error::CannotRun { program: program.clone(), reason: e.to_string() })?;
     let tail = Arc::new(Mutex::new((VecDeque::with_capacity(tail_lines.min(10_000)), 0u64)));
     let out = child.stdout.take().map(|s| tokio::spawn(pump(s, tokio::io::stdout(), tail.clone(), tail_lines)));
     let err = child.stderr.take().map(|s| tokio::spawn(pump(s, tokio::io::stderr(), tail.clone(), tail_lines)));
-    let status = child.wait().await.map_err(|e| Error::Other(e.into()))?;
+    let status = child.wait().await.map_err(|e| Error::Io { what: format!("waiting for `{program}`"), source: e })?;
     for task in [out, err].into_iter().flatten() {
         let _ = task.await;
     }
@@ -145,7 +145,7 @@ pub fn host_name() -> String {
 }
 
 /// Builds the alert for a finished command.
-pub fn message(f: &Finished, title: Option<&str>) -> Message {
+pub fn command_alert(f: &Finished, title: Option<&str>) -> Message {
     let ok = f.succeeded();
     let title = title.map(str::to_string).unwrap_or_else(|| format!("`{}` {}", f.command, if ok { "succeeded" } else { "failed" }));
     let ended = match (f.code, f.signal) {

@@ -46,14 +46,11 @@ impl SecretRef {
                 return Ok(v);
             }
         }
-        store.get(&self.name).and_then(|m| m.get(&self.key)).cloned().ok_or_else(|| {
-            Error::input(format!(
-                "secret {self} is not set: run `alerter secret set {} {}=VALUE` or export {}",
-                self.name,
-                self.key,
-                self.env_var()
-            ))
-        })
+        store
+            .get(&self.name)
+            .and_then(|m| m.get(&self.key))
+            .cloned()
+            .ok_or_else(|| Error::SecretNotSet { reference: self.clone(), env_var: self.env_var() })
     }
 }
 
@@ -64,7 +61,7 @@ impl std::fmt::Display for SecretRef {
 }
 
 /// Names and keys: letters, digits, `_` and `-`.
-pub fn valid_ident(s: &str) -> bool {
+pub(crate) fn valid_ident(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 

@@ -1,8 +1,9 @@
 //! Inert WASI: linked so components from other toolchains load, but with no
 //! preopened directories, no environment, no arguments, no sockets and no
-//! name lookup. stdout/stderr go into a capped buffer that the host writes
-//! to its log after the call.
+//! name lookup. stdout and stderr each go into a capped buffer that the host
+//! writes to its log after the call (and reads a trap's message from).
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -10,39 +11,69 @@ use std::task::{Context, Poll};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
-/// Captured guest output, kept up to a cap; the rest is counted and dropped.
+/// How many of the last bytes written are kept beyond the cap, so the end of
+/// a long output (where a traceback is) is never lost.
+const TAIL_BYTES: usize = 4096;
+
+/// What one stream captured: the start up to a cap, and the last bytes.
 #[derive(Debug, Default)]
-pub struct Captured {
-    /// Bytes kept.
-    pub bytes: Vec<u8>,
-    /// Bytes dropped past the cap.
-    pub dropped: usize,
+pub(crate) struct Captured {
+    /// The first bytes written, up to the cap.
+    pub(crate) head: Vec<u8>,
+    /// The last bytes written past the cap (at most [`TAIL_BYTES`]).
+    pub(crate) tail: VecDeque<u8>,
+    /// Bytes written past the cap.
+    pub(crate) dropped: usize,
 }
 
-/// A stdout/stderr sink shared by the streams of one call.
+impl Captured {
+    /// The start of the output, as text.
+    pub(crate) fn head_text(&self) -> String {
+        String::from_utf8_lossy(&self.head).into_owned()
+    }
+
+    /// The end of the output, as text: the tail when bytes were dropped,
+    /// else everything.
+    pub(crate) fn end_text(&self) -> String {
+        if self.dropped == 0 {
+            return self.head_text();
+        }
+        let (a, b) = self.tail.as_slices();
+        let mut bytes = a.to_vec();
+        bytes.extend_from_slice(b);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// A sink for one of a call's output streams.
 #[derive(Clone)]
-pub struct Capture {
+pub(crate) struct Capture {
     inner: Arc<Mutex<Captured>>,
     cap: usize,
 }
 
 impl Capture {
-    /// A sink keeping at most `cap` bytes.
-    pub fn new(cap: usize) -> Self {
+    /// A sink keeping at most `cap` bytes from the start (plus the tail).
+    pub(crate) fn new(cap: usize) -> Self {
         Capture { inner: Arc::new(Mutex::new(Captured::default())), cap }
     }
 
     /// Takes what was captured so far.
-    pub fn take(&self) -> Captured {
+    pub(crate) fn take(&self) -> Captured {
         std::mem::take(&mut *self.inner.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn push(&self, buf: &[u8]) {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let room = self.cap.saturating_sub(g.bytes.len());
+        let room = self.cap.saturating_sub(g.head.len());
         let keep = room.min(buf.len());
-        g.bytes.extend_from_slice(&buf[..keep]);
-        g.dropped += buf.len() - keep;
+        g.head.extend_from_slice(&buf[..keep]);
+        let rest = &buf[keep..];
+        g.dropped += rest.len();
+        let rest = &rest[rest.len().saturating_sub(TAIL_BYTES)..];
+        g.tail.extend(rest.iter().copied());
+        let over = g.tail.len().saturating_sub(TAIL_BYTES);
+        g.tail.drain(..over);
     }
 }
 
@@ -71,14 +102,35 @@ impl tokio::io::AsyncWrite for Capture {
     }
 }
 
-/// A WASI context that grants nothing but writing to `output`.
-pub fn inert_ctx(output: &Capture) -> WasiCtx {
+/// A WASI context that grants nothing but writing to `stdout` and `stderr`.
+pub(crate) fn inert_ctx(stdout: &Capture, stderr: &Capture) -> WasiCtx {
     let mut b = WasiCtxBuilder::new();
-    b.stdout(output.clone())
-        .stderr(output.clone())
+    b.stdout(stdout.clone())
+        .stderr(stderr.clone())
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false)
         .allow_blocking_current_thread(false);
     b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_start_and_the_end() {
+        let c = Capture::new(8);
+        c.push(b"0123456789");
+        c.push(&vec![b'x'; 5000]);
+        c.push(b"the end");
+        let got = c.take();
+        assert_eq!(got.head_text(), "01234567");
+        assert_eq!(got.dropped, 2 + 5000 + 7);
+        assert_eq!(got.tail.len(), TAIL_BYTES);
+        assert!(got.end_text().ends_with("xxthe end"));
+        let small = Capture::new(100);
+        small.push(b"all of it");
+        assert_eq!(small.take().end_text(), "all of it");
+    }
 }

@@ -1,24 +1,24 @@
-//! A generic chat service for the `echo` fixture flavor and the demo.
+//! A generic chat service for the `echo` fixture flavor and the benchmark,
+//! on the shared [`crate::chat`] core.
 //!
 //! `POST /messages` stores a JSON message and answers `{"id", "link"}`;
 //! `GET /messages/{id}/replies?after=ID` lists replies posted after `ID`
 //! (top level after the message, or in its thread), oldest first. With a
 //! token configured, a wrong `Authorization` gets 401 with a body that
 //! echoes what was sent (as careless services do), which lets tests prove
-//! the host redacts secrets from responses. `fail_next(n, status)` makes the
-//! next `n` requests fail with `status` (429 carries `Retry-After`).
+//! the host redacts secrets from responses. Faults: a rate limit answers 429
+//! with `Retry-After`; an error code answers that HTTP status. For the
+//! host's caps: `GET /redirect` answers a redirect the host must not follow,
+//! `GET /big` a body over its size cap.
 
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::ops::Deref;
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use crate::server::Server;
+use crate::chat::{Answer, Author, Channel, ChatApi, Fault, Message, Seen, Service, State, Store};
+
+/// The one channel everything goes to.
+const CHANNEL: &str = "echo";
 
 /// One message as the stand-in stores it.
 #[derive(Debug, Clone)]
@@ -42,20 +42,129 @@ pub struct Stored {
     pub thread: Option<String>,
 }
 
-#[derive(Default)]
-struct Inner {
-    messages: Vec<Stored>,
-    requests: Vec<(String, Instant)>,
-    injected: Vec<(String, u16, Instant)>,
-    fail: Vec<(u16, u64)>,
+impl From<&Message> for Stored {
+    fn from(m: &Message) -> Self {
+        let headers = m.extra.get("headers").and_then(Value::as_array).map(|h| {
+            h.iter().filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string()))).collect()
+        });
+        Stored {
+            id: m.id.clone(),
+            body: m.extra.get("body").cloned(),
+            headers: headers.unwrap_or_default(),
+            author_id: m.author.id.clone(),
+            author_name: m.author.name.clone(),
+            bot: m.author.bot,
+            text: m.text.clone(),
+            thread: m.thread.clone(),
+        }
+    }
+}
+
+/// The echo service: an optional token.
+pub struct EchoApi {
     token: Option<String>,
 }
 
-/// The running stand-in and a handle to its state.
+impl ChatApi for EchoApi {
+    fn operation(&self, req: &Seen) -> String {
+        let parts: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+        let op = match (req.method.as_str(), parts.as_slice()) {
+            ("POST", ["messages"]) => "post_message",
+            ("GET", ["messages", _, "replies"]) => "list_replies",
+            ("GET", ["redirect"]) => "redirect",
+            ("GET", ["big"]) => "big",
+            _ => "",
+        };
+        op.to_string()
+    }
+
+    fn answer(&self, state: &mut State, req: &Seen) -> Answer {
+        match req.operation.as_str() {
+            "redirect" => Answer::text(302, "text/plain", "moved").header("location", "http://127.0.0.1:9/elsewhere"),
+            "big" => Answer::text(200, "text/plain", &"x".repeat(9 << 20)),
+            "" => Answer::text(404, "text/plain", "not found"),
+            op => {
+                if let Some(refused) = self.check_token(req) {
+                    return refused;
+                }
+                if op == "post_message" {
+                    post_message(&mut state.store, req)
+                } else {
+                    list_replies(&state.store, req)
+                }
+            }
+        }
+    }
+
+    fn fault(&self, fault: &Fault, _req: &Seen) -> Answer {
+        match fault {
+            Fault::RateLimited { retry_after_s, .. } => Answer::json(429, &json!({"error": "injected 429"}))
+                .header("retry-after", retry_after_s.ceil() as u64)
+                .error("429"),
+            Fault::Error { code } => {
+                Answer::json(code.parse().unwrap_or(500), &json!({"error": format!("injected {code}")})).error(code)
+            }
+        }
+    }
+}
+
+impl EchoApi {
+    fn check_token(&self, req: &Seen) -> Option<Answer> {
+        let want = self.token.as_ref()?;
+        let got = req.header("authorization").unwrap_or("");
+        if got == format!("Bearer {want}") {
+            return None;
+        }
+        Some(Answer::text(401, "text/plain", &format!("invalid token: got authorization `{got}`")).error("401"))
+    }
+}
+
+fn post_message(store: &mut Store, req: &Seen) -> Answer {
+    let Some(body) = req.json() else {
+        return Answer::json(400, &json!({"error": "invalid_json"})).error("invalid_json");
+    };
+    let mut extra = Map::new();
+    extra.insert("body".into(), body.clone());
+    extra.insert("headers".into(), json!(req.headers));
+    let author = Author::bot("B0T", "alerter");
+    let text = body["text"].as_str().unwrap_or_default();
+    let id = store.post(CHANNEL, &author, text, body["thread"].as_str(), extra).id.clone();
+    Answer::json(200, &json!({"id": id, "link": format!("https://chat.invalid/m/{id}")}))
+}
+
+fn list_replies(store: &Store, req: &Seen) -> Answer {
+    let id = req.path.trim_start_matches("/messages/").trim_end_matches("/replies");
+    let num = |s: &str| s.parse::<u64>().unwrap_or(0);
+    let Some(root) = store.find(CHANNEL, id) else {
+        return Answer::json(404, &json!({"error": "message_not_found"})).error("message_not_found");
+    };
+    let root_id = num(&root.id);
+    let after = req.query_param("after").map_or(root_id, |a| num(&a));
+    let replies: Vec<Value> = store
+        .messages(CHANNEL)
+        .filter(|m| num(&m.id) > after && num(&m.id) > root_id)
+        .filter(|m| m.thread.is_none() || m.thread.as_deref() == Some(id))
+        .map(|m| {
+            json!({
+                "id": m.id, "author_id": m.author.id, "author_name": m.author.name, "bot": m.author.bot,
+                "text": m.text, "in_thread": m.thread.is_some(), "ts_ms": null,
+            })
+        })
+        .collect();
+    Answer::json(200, &json!({"replies": replies}))
+}
+
+/// The running stand-in; the shared helpers come from [`Service`].
 #[derive(Clone)]
 pub struct EchoService {
-    inner: Arc<Mutex<Inner>>,
-    server: Arc<Server>,
+    service: Service<EchoApi>,
+}
+
+impl Deref for EchoService {
+    type Target = Service<EchoApi>;
+    fn deref(&self) -> &Self::Target {
+        &self.service
+    }
 }
 
 impl EchoService {
@@ -66,25 +175,14 @@ impl EchoService {
 
     /// Starts the stand-in; requests must carry `Authorization: Bearer <token>`.
     pub fn start_with_token(token: Option<&str>) -> EchoService {
-        let inner = Arc::new(Mutex::new(Inner { token: token.map(str::to_string), ..Default::default() }));
-        let router = Router::new()
-            .route("/messages", post(post_message))
-            .route("/messages/{id}/replies", get(list_replies))
-            // For the host's caps: a redirect it must not follow, a body over its size cap.
-            .route("/redirect", get(|| async { (StatusCode::FOUND, [("location", "http://127.0.0.1:9/elsewhere")], "moved") }))
-            .route("/big", get(|| async { vec![b'x'; 9 << 20] }))
-            .with_state(inner.clone());
-        EchoService { inner, server: Arc::new(Server::start(router)) }
-    }
-
-    /// `http://127.0.0.1:PORT`.
-    pub fn origin(&self) -> String {
-        self.server.origin()
+        let mut store = Store::new(|stamp| stamp.seq.to_string());
+        store.add_channel(Channel::with_bot(CHANNEL));
+        EchoService { service: Service::start(EchoApi { token: token.map(str::to_string) }, store) }
     }
 
     /// Every message stored so far, in order.
     pub fn messages(&self) -> Vec<Stored> {
-        self.inner.lock().unwrap().messages.clone()
+        self.channel_messages(CHANNEL).iter().map(Stored::from).collect()
     }
 
     /// Bodies the flavor posted, in order.
@@ -92,127 +190,10 @@ impl EchoService {
         self.messages().into_iter().filter_map(|m| m.body).collect()
     }
 
-    /// Paths of all requests received, with when they arrived.
-    pub fn requests(&self) -> Vec<(String, Instant)> {
-        self.inner.lock().unwrap().requests.clone()
-    }
-
-    /// Requests that got an injected failure: path, status, arrival.
-    pub fn injected(&self) -> Vec<(String, u16, Instant)> {
-        self.inner.lock().unwrap().injected.clone()
-    }
-
     /// Adds a human (or bot) reply; `thread` = the message id to reply under,
     /// `None` for a top-level message. Returns its id.
     pub fn reply(&self, author_id: &str, text: &str, thread: Option<&str>, bot: bool) -> String {
-        let mut g = self.inner.lock().unwrap();
-        let id = (g.messages.len() + 1).to_string();
-        g.messages.push(Stored {
-            id: id.clone(),
-            body: None,
-            headers: Vec::new(),
-            author_id: author_id.to_string(),
-            author_name: format!("user {author_id}"),
-            bot,
-            text: text.to_string(),
-            thread: thread.map(str::to_string),
-        });
-        id
+        let author = Author { id: author_id.to_string(), name: format!("user {author_id}"), bot };
+        self.say_as(CHANNEL, &author, text, thread, Map::new())
     }
-
-    /// The next `count` requests answer `status` (429 with `Retry-After: retry_after_s`).
-    pub fn fail_next(&self, count: usize, status: u16, retry_after_s: u64) {
-        let mut g = self.inner.lock().unwrap();
-        for _ in 0..count {
-            g.fail.push((status, retry_after_s));
-        }
-    }
-}
-
-fn take_failure(g: &mut Inner) -> Option<Response> {
-    if g.fail.is_empty() {
-        return None;
-    }
-    let (status, retry) = g.fail.remove(0);
-    let (path, at) = g.requests.last().cloned().unwrap_or_else(|| (String::new(), Instant::now()));
-    g.injected.push((path, status, at));
-    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = (code, Json(json!({"error": format!("injected {status}")}))).into_response();
-    if status == 429 {
-        resp.headers_mut().insert("retry-after", retry.to_string().parse().unwrap());
-    }
-    Some(resp)
-}
-
-fn check_token(g: &Inner, headers: &HeaderMap) -> Option<Response> {
-    let want = g.token.as_ref()?;
-    let got = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if got == format!("Bearer {want}") {
-        return None;
-    }
-    Some((StatusCode::UNAUTHORIZED, format!("invalid token: got authorization `{got}`")).into_response())
-}
-
-async fn post_message(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, body: Json<Value>) -> Response {
-    let mut g = inner.lock().unwrap();
-    g.requests.push(("POST /messages".into(), Instant::now()));
-    if let Some(r) = take_failure(&mut g) {
-        return r;
-    }
-    if let Some(r) = check_token(&g, &headers) {
-        return r;
-    }
-    let id = (g.messages.len() + 1).to_string();
-    let body = body.0;
-    let text = body["text"].as_str().unwrap_or_default().to_string();
-    let thread = body["thread"].as_str().map(str::to_string);
-    g.messages.push(Stored {
-        id: id.clone(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect(),
-        body: Some(body),
-        author_id: "B0T".into(),
-        author_name: "alerter".into(),
-        bot: true,
-        text,
-        thread,
-    });
-    Json(json!({"id": id, "link": format!("https://chat.invalid/m/{id}")})).into_response()
-}
-
-async fn list_replies(
-    State(inner): State<Arc<Mutex<Inner>>>,
-    Path(id): Path<String>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let mut g = inner.lock().unwrap();
-    g.requests.push((format!("GET /messages/{id}/replies"), Instant::now()));
-    if let Some(r) = take_failure(&mut g) {
-        return r;
-    }
-    if let Some(r) = check_token(&g, &headers) {
-        return r;
-    }
-    let num = |s: &str| s.parse::<u64>().unwrap_or(0);
-    let Some(root) = g.messages.iter().find(|m| m.id == id) else {
-        return (StatusCode::NOT_FOUND, Json(json!({"error": "message_not_found"}))).into_response();
-    };
-    let root_id = num(&root.id);
-    let after = q.get("after").map(|a| num(a)).unwrap_or(root_id);
-    let replies: Vec<Value> = g
-        .messages
-        .iter()
-        .filter(|m| num(&m.id) > after && num(&m.id) > root_id)
-        .filter(|m| m.thread.is_none() || m.thread.as_deref() == Some(id.as_str()))
-        .map(|m| {
-            json!({
-                "id": m.id, "author_id": m.author_id, "author_name": m.author_name, "bot": m.bot,
-                "text": m.text, "in_thread": m.thread.is_some(), "ts_ms": null,
-            })
-        })
-        .collect();
-    Json(json!({"replies": replies})).into_response()
 }

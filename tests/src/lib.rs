@@ -1,14 +1,41 @@
-//! Test support for the `alerter` end-to-end tests: a runner for the real
-//! `alerter` binary, local stand-ins of the chat services, and the paths of
-//! the built wasm flavors.
+//! Test support for alerter: local stand-ins of the chat services, all
+//! built on one chat-service core ([`chat`]); a runner for the real
+//! `alerter` binary with a kill timeout on every run ([`cli`]); a raw HTTP
+//! client for the stand-ins' own tests ([`http`]); and small shared
+//! helpers. The wasm components the tests load come from the
+//! `alerter-test-artifacts` crate.
 
+pub mod chat;
 pub mod cli;
 pub mod discord;
 pub mod echo;
-pub mod server;
+pub mod http;
 pub mod slack;
 
-/// Paths of the wasm flavors built from plugins/ by build.rs.
-pub mod flavors {
-    include!(concat!(env!("OUT_DIR"), "/flavors.rs"));
+use std::time::{Duration, Instant};
+
+/// A fresh [`cli::Alerter`] (its own state directory) for the `alerter`
+/// binary of the current build: use it in the tests of the package that
+/// builds the binary, where cargo sets `CARGO_BIN_EXE_alerter`.
+#[macro_export]
+macro_rules! alerter {
+    () => {
+        $crate::cli::Alerter::new(env!("CARGO_BIN_EXE_alerter"))
+    };
+}
+
+/// How long [`wait_for`] waits.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(20);
+
+/// Polls `f` until it gives a value; fails the test after [`WAIT_LIMIT`].
+#[track_caller]
+pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < WAIT_LIMIT, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -1,0 +1,149 @@
+//! `alerter ask QUESTION`: an approval gate; the exit code is the answer.
+
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use alerter::{AskOptions, Progress, Sent};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{CommandResult, Context};
+use crate::args::{MessageArgs, TargetArgs};
+use crate::output::{out, CliError};
+
+/// Ask a question and wait for a human to approve or decline it.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Exit codes: 0 approved, 1 declined, 124 no answer in time, 130 cancelled (Ctrl-C),
+2 bad input (or the alerter cannot read replies), 3 the flavor or the service failed.
+So this is an approval gate in any shell or CI job:
+  alerter ask \"Deploy model v3 to production?\" --timeout 600 && ./deploy.sh
+
+A reply decides when its whole text, trimmed, equals a word of the lists, ignoring
+case unless --case-sensitive (`LGTM!` or `yes please` do not). Approve words are
+checked first. Replies in the question's thread count; bots never do.
+Default approve words: approve, LGTM, ok, yes. Default decline words: decline,
+disapprove, no, reject. --approve/--disapprove replace a list (repeat the flag).
+Polling starts every second and backs off to every 10 s while nothing new arrives,
+never more than 30 polls a minute, and waits out any rate limit the service sets.")]
+pub struct AskCommand {
+    /// The question.
+    question: String,
+    #[command(flatten)]
+    content: MessageArgs,
+    /// Seconds to wait for a decision.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    timeout: u64,
+    /// A reply that approves (repeatable; replaces the defaults).
+    #[arg(long, value_name = "WORD")]
+    approve: Vec<String>,
+    /// A reply that declines (repeatable; replaces the defaults).
+    #[arg(long, value_name = "WORD")]
+    disapprove: Vec<String>,
+    /// Only this user id may decide (repeatable; default: anyone but bots).
+    #[arg(long, value_name = "ID")]
+    approver: Vec<String>,
+    /// Match replies case-sensitively.
+    #[arg(long)]
+    case_sensitive: bool,
+    /// Do not reply in the question's thread with the outcome.
+    #[arg(long)]
+    no_follow_up: bool,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl AskCommand {
+    /// Runs the command.
+    pub async fn execute(self, ctx: &Context) -> CommandResult {
+        let question = self.content.message(self.question)?;
+        if self.timeout == 0 {
+            return Err(CliError::Usage("--timeout must be at least 1 second".into()));
+        }
+        let mut opts = AskOptions {
+            timeout: Duration::from_secs(self.timeout),
+            case_sensitive: self.case_sensitive,
+            approvers: self.approver,
+            follow_up: !self.no_follow_up,
+            ..AskOptions::default()
+        };
+        if !self.approve.is_empty() {
+            opts.approve = self.approve;
+        }
+        if !self.disapprove.is_empty() {
+            opts.disapprove = self.disapprove;
+        }
+        let alerter = self.target.alerter(&ctx.host).await?;
+        let display = Waiting::default();
+        let cancel = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        let asked = alerter::ask(&alerter, &question, &opts, &display, cancel).await;
+        display.finish();
+        let asked = asked?;
+        if self.json {
+            let mut v = serde_json::to_value(&asked.outcome).map_err(|e| CliError::Other(e.into()))?;
+            v["question"] = serde_json::json!({"reference": asked.question.reference, "link": asked.question.link});
+            v["polls"] = asked.polls.into();
+            out!("{v}");
+        } else {
+            out!("{}", asked.outcome.summary());
+        }
+        Ok(ExitCode::from(asked.outcome.exit_code()))
+    }
+}
+
+/// Shows the wait once the question is posted: a spinner with the time left
+/// on a terminal, else one line on stderr.
+#[derive(Default)]
+struct Waiting {
+    spinner: Mutex<Option<(ProgressBar, tokio::task::JoinHandle<()>)>>,
+}
+
+impl Progress for Waiting {
+    fn posted(&self, _question: &Sent, opts: &AskOptions) {
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!(
+                "waiting up to {} s for a reply (approve: {}; decline: {})",
+                opts.timeout.as_secs(),
+                opts.approve.join(", "),
+                opts.disapprove.join(", ")
+            );
+            return;
+        }
+        let pb = ProgressBar::new_spinner();
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({prefix})").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        pb.enable_steady_tick(Duration::from_millis(120));
+        let deadline = Instant::now() + opts.timeout;
+        let ticking = pb.clone();
+        let ticker = tokio::spawn(async move {
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+                ticking.set_message(format!("waiting for an answer: {}:{:02} left", left / 60, left % 60));
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
+        *self.spinner.lock().unwrap_or_else(|e| e.into_inner()) = Some((pb, ticker));
+    }
+
+    fn waiting(&self, _left: Duration, polls: u32) {
+        if let Some((pb, _)) = &*self.spinner.lock().unwrap_or_else(|e| e.into_inner()) {
+            pb.set_prefix(format!("{polls} polls"));
+        }
+    }
+}
+
+impl Waiting {
+    fn finish(&self) {
+        if let Some((pb, ticker)) = self.spinner.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            ticker.abort();
+            pb.finish_and_clear();
+        }
+    }
+}

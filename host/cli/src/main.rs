@@ -1,0 +1,79 @@
+//! The `alerter` command: parses the arguments (clap), sets up logging, runs
+//! one command from `commands/` against the `alerter` library, and turns
+//! the outcome into an exit code. It holds no domain rules.
+
+mod args;
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::output::CliError;
+
+const AFTER_HELP: &str = "\
+Quick start (no accounts needed: see README.md for a local stand-in):
+  alerter register ops --flavor slack --set token=xoxb-... --set channel_id=C0123
+  alerter post \"Training finished\" --level success --meta accuracy=0.93
+
+Exit codes: 0 ok; 2 bad input or configuration; 3 the flavor or the service failed.
+State lives in $ALERTER_HOME (default: your config dir, e.g. ~/.config/alerter).
+Logs go to stderr; set ALERTER_LOG=debug (or -v/-vv) for more.";
+
+/// Sends alerts to chat services through sandboxed WebAssembly flavors.
+#[derive(Parser, Debug)]
+#[command(name = "alerter", version, after_help = AFTER_HELP, propagate_version = true)]
+struct Cli {
+    /// State directory (registry, secrets, compile cache).
+    #[arg(long, global = true, env = "ALERTER_HOME", value_name = "DIR", hide_env_values = true)]
+    home: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: commands::Command,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return CliError::Other(anyhow::anyhow!("cannot start the async runtime: {e}")).report(),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => e.report(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let home = match cli.home {
+        Some(h) => h,
+        None => alerter::Host::default_home()?,
+    };
+    let host = alerter::Host::open(&home, alerter::Limits::default())?;
+    cli.command.execute(&commands::Context { host }).await
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = std::env::var("ALERTER_LOG")
+        .ok()
+        .and_then(|v| EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| EnvFilter::new(format!("{default},hyper=warn,reqwest=warn,cranelift=warn,wasmtime=warn")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none())
+        .without_time()
+        .try_init();
+}

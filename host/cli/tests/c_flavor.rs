@@ -1,0 +1,159 @@
+//! The contract is language-neutral: `c-echo`, a flavor written in C and built
+//! freestanding (no libc, no WASI; plugins/c-echo/build.sh), registers,
+//! describes itself and posts through the real `alerter` binary like a Rust
+//! flavor does.
+//!
+//! The component's path comes from `ALERTER_C_FLAVOR` (scripts/test builds it
+//! and sets it). Without it these tests fail: they never pass silently.
+
+use std::path::PathBuf;
+
+use alerter_tests::cli::{Alerter, Run};
+use alerter_tests::echo::EchoService;
+use serde_json::{json, Value};
+
+/// Path of the built c-echo component, from `ALERTER_C_FLAVOR`.
+fn c_flavor() -> PathBuf {
+    const HOW: &str = "build it with `plugins/c-echo/build.sh` (it prints the component's path on its last line) \
+                       and run the tests with ALERTER_C_FLAVOR=<that path>; scripts/test does both";
+    let Some(path) = std::env::var_os("ALERTER_C_FLAVOR").filter(|p| !p.is_empty()) else {
+        panic!("ALERTER_C_FLAVOR is not set: {HOW}");
+    };
+    let path = PathBuf::from(path);
+    assert!(path.is_file(), "ALERTER_C_FLAVOR={} does not exist: {HOW}", path.display());
+    path
+}
+
+/// A fresh installation with c-echo registered and an alerter `e` pointed at `svc`,
+/// plus the runs so far (for "never printed" checks).
+fn setup(svc: &EchoService, extra: &[&str]) -> (Alerter, Vec<Run>) {
+    let alerter = alerter_tests::alerter!();
+    let path = c_flavor();
+    let mut runs = Vec::new();
+    runs.push(alerter.run(&["flavor", "register", path.to_str().expect("utf-8 path")]).ok());
+    let origin = svc.origin();
+    let url = format!("url={origin}");
+    let mut args = vec!["register", "e", "--flavor", "c-echo", "--set", url.as_str(), "--allow-host", origin.as_str()];
+    args.extend_from_slice(extra);
+    runs.push(alerter.run(&args).ok());
+    (alerter, runs)
+}
+
+#[test]
+fn c_flavor_registers_and_describes_itself() {
+    let alerter = alerter_tests::alerter!();
+    let path = c_flavor();
+    alerter.run(&["flavor", "register", path.to_str().expect("utf-8 path")]).ok();
+
+    let list = alerter.run(&["flavor", "list"]).ok();
+    assert!(list.stdout.contains("c-echo"), "flavor list lacks c-echo:\n{}", list.stdout);
+
+    let d = alerter.run(&["flavor", "describe", "c-echo"]).ok();
+    for want in ["c-echo", "0.1.0", "url", "token", "Base URL", "Bearer token"] {
+        assert!(d.stdout.contains(want), "flavor describe lacks {want:?}:\n{}", d.stdout);
+    }
+
+    // `url` is required: registering without it is a configuration error.
+    alerter.run(&["register", "nourl", "--flavor", "c-echo"]).expect_code(2);
+}
+
+#[test]
+fn c_flavor_posts_escaped_json() {
+    let svc = EchoService::start();
+    let (alerter, _) = setup(&svc, &[]);
+
+    alerter.run(&["post", "hello \"quoted\""]).ok();
+    assert_eq!(svc.posted(), vec![json!({"flavor": "c-echo", "text": "hello \"quoted\"", "title": null})]);
+
+    // Every character class JSON must escape, a title, and non-ASCII text.
+    let text = "line 1\nline 2\ttab \\ back\\slash \u{1} ctl \r ünïcødé 🚀 </script>";
+    let out = alerter.run(&["post", text, "--title", "T \"x\" \\ y", "--json"]).ok();
+    let posted = svc.posted();
+    assert_eq!(posted.len(), 2);
+    assert_eq!(posted[1], json!({"flavor": "c-echo", "text": text, "title": "T \"x\" \\ y"}));
+
+    // The reference is the stand-in's "id"; c-echo reports no link.
+    let line: Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("--json output {:?}: {e}", out.stdout));
+    assert_eq!(line["flavor"], "c-echo", "{line}");
+    assert_eq!(line["alerter"], "e", "{line}");
+    assert_eq!(line["reference"], "2", "{line}");
+    assert_eq!(line["link"], Value::Null, "{line}");
+
+    // A long message goes through whole (the arena grows past one page).
+    let long = "x\"".repeat(20_000);
+    alerter.run(&["post", &long]).ok();
+    assert_eq!(svc.posted()[2]["text"], long.as_str());
+
+    // Without a token, no Authorization header.
+    let m = &svc.messages()[0];
+    assert!(!m.headers.iter().any(|(k, _)| k == "authorization"), "unexpected authorization: {:?}", m.headers);
+    assert!(m.headers.iter().any(|(k, v)| k == "content-type" && v.starts_with("application/json")), "{:?}", m.headers);
+}
+
+#[test]
+fn c_flavor_token_is_substituted_by_host_and_never_printed() {
+    const TOKEN: &str = "c-echo-T0ken-6f1d93a2";
+    let svc = EchoService::start_with_token(Some(TOKEN));
+    let token_set = format!("token={TOKEN}");
+    let (alerter, mut runs) = setup(&svc, &["--set", token_set.as_str()]);
+
+    runs.push(alerter.run(&["post", "with token"]).ok());
+    runs.push(alerter.run(&["describe", "e"]).ok());
+    runs.push(alerter.run(&["list"]).ok());
+
+    let msgs = svc.messages();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].body, Some(json!({"flavor": "c-echo", "text": "with token", "title": null})));
+    let auth: Vec<&String> = msgs[0].headers.iter().filter(|(k, _)| k == "authorization").map(|(_, v)| v).collect();
+    assert_eq!(auth, vec![&format!("Bearer {TOKEN}")], "the host must swap the placeholder for the real token");
+
+    for run in &runs {
+        assert!(!run.all().contains(TOKEN), "the token was printed:\n{}", run.all());
+    }
+}
+
+#[test]
+fn c_flavor_wrong_token_is_rejected_without_leaking_it() {
+    // The stand-in's 401 body echoes the Authorization it got; c-echo puts the
+    // body in its rejection message; the host must redact the secret.
+    const WRONG: &str = "c-echo-wr0ng-e41b7c55";
+    let svc = EchoService::start_with_token(Some("the-right-one"));
+    let token_set = format!("token={WRONG}");
+    let (alerter, _) = setup(&svc, &["--set", token_set.as_str()]);
+
+    let run = alerter.run(&["post", "denied"]).expect_code(3);
+    assert!(run.stderr.contains("401"), "stderr lacks the status:\n{}", run.stderr);
+    assert!(!run.all().contains(WRONG), "the token was printed:\n{}", run.all());
+    assert!(svc.posted().is_empty());
+}
+
+#[test]
+fn c_flavor_service_error_exits_3() {
+    let svc = EchoService::start();
+    let (alerter, _) = setup(&svc, &[]);
+
+    svc.error_next("*", "500");
+    let run = alerter.run(&["post", "boom"]).expect_code(3);
+    assert!(run.stderr.contains("c-echo"), "stderr lacks the flavor name:\n{}", run.stderr);
+    assert!(run.stderr.contains("500"), "stderr lacks the status code:\n{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "an error is one line on stderr:\n{}", run.stderr);
+    assert!(svc.posted().is_empty());
+
+    // The next post works again: a fresh instance, nothing left over.
+    alerter.run(&["post", "after"]).ok();
+    assert_eq!(svc.posted(), vec![json!({"flavor": "c-echo", "text": "after", "title": null})]);
+}
+
+#[test]
+fn c_flavor_unreachable_service_exits_3() {
+    // A granted origin nobody listens on: http-error connect -> internal.
+    let svc = EchoService::start();
+    let origin = svc.origin();
+    drop(svc);
+    let alerter = alerter_tests::alerter!();
+    alerter.run(&["flavor", "register", c_flavor().to_str().expect("utf-8 path")]).ok();
+    let url = format!("url={origin}");
+    alerter.run(&["register", "e", "--flavor", "c-echo", "--set", &url, "--allow-host", &origin]).ok();
+    let run = alerter.run(&["post", "nobody home"]).expect_code(3);
+    assert!(run.stderr.contains("c-echo"), "stderr lacks the flavor name:\n{}", run.stderr);
+}

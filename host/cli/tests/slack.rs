@@ -1,0 +1,438 @@
+//! The Slack flavor, run by the real `alerter` binary against the local
+//! Slack stand-in (`alerter_tests::slack`).
+
+use std::time::{Duration, Instant};
+
+use alerter_tests::cli::Alerter;
+use alerter_test_artifacts as flavors;
+use alerter_tests::slack::{spec, SlackRequest, SlackService, CHANNEL};
+use serde_json::{json, Value};
+
+/// Longest any single `alerter` run may take here.
+const RUN_LIMIT: Duration = Duration::from_secs(25);
+
+/// A fresh `alerter` home whose runs are killed after [`RUN_LIMIT`].
+fn alerter() -> Alerter {
+    let mut a = alerter_tests::alerter!();
+    a.timeout(RUN_LIMIT);
+    a
+}
+
+/// An `alerter` home with a bot-mode alerter `ops` on the stand-in.
+fn bot(slack: &SlackService) -> Alerter {
+    bot_with(slack, "slack", &slack.token())
+}
+
+fn bot_with(slack: &SlackService, flavor: &str, token: &str) -> Alerter {
+    let a = alerter();
+    a.run(&slack.bot_args(flavor, token)).ok();
+    a
+}
+
+/// An `alerter` home with a webhook-mode alerter `hook` on the stand-in.
+fn webhook(slack: &SlackService) -> Alerter {
+    let a = alerter();
+    a.run(&slack.webhook_args("slack")).ok();
+    a
+}
+
+/// Every request the stand-in saw conforms to the spec (with the allow-listed defects).
+#[track_caller]
+fn assert_spec_conformant(slack: &SlackService) {
+    let problems = spec::check(&spec::load(), &slack.seen());
+    assert!(problems.is_empty(), "requests that do not match the Slack spec:\n{}", problems.join("\n"));
+}
+
+fn only_post(slack: &SlackService) -> Value {
+    let posted = slack.posted();
+    assert_eq!(posted.len(), 1, "expected one chat.postMessage, got {posted:#?}");
+    posted.into_iter().next().expect("one post")
+}
+
+#[test]
+fn post_plain_message() {
+    let slack = SlackService::start();
+    let a = bot(&slack);
+    let r = a.run(&["post", "Nightly build finished"]).ok();
+    assert_eq!(r.stdout.trim().lines().count(), 1, "one line on stdout: {}", r.stdout);
+
+    let p = only_post(&slack);
+    assert_eq!(p["channel"], CHANNEL);
+    assert_eq!(p["text"], "Nightly build finished");
+    let blocks = p["blocks"].as_array().expect("blocks");
+    assert_eq!(blocks.len(), 1, "{blocks:#?}");
+    assert_eq!(blocks[0]["type"], "section");
+    assert_eq!(blocks[0]["text"]["type"], "mrkdwn");
+    assert!(blocks[0]["text"]["text"].as_str().unwrap().ends_with("Nightly build finished"));
+    assert!(p.get("thread_ts").is_none());
+
+    let post = &slack.seen_op("chat.postMessage")[0];
+    assert_eq!(post.method, "POST");
+    assert!(post.header("content-type").unwrap_or("").starts_with("application/json"));
+    assert_eq!(post.header("authorization"), Some(format!("Bearer {}", slack.token()).as_str()));
+
+    let stored = slack.messages(CHANNEL);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].bot_id.as_deref(), Some(alerter_tests::slack::BOT_ID));
+    assert_spec_conformant(&slack);
+}
+
+#[test]
+fn post_json_reports_reference_and_permalink() {
+    let slack = SlackService::start();
+    let a = bot(&slack);
+    let r = a.run(&["post", "with a link back", "--json"]).ok();
+    let out: Value = serde_json::from_str(r.stdout.trim()).expect("--json prints JSON");
+    let ts = slack.messages(CHANNEL)[0].ts.clone();
+    assert_eq!(out["alerter"], "ops");
+    assert_eq!(out["flavor"], "slack");
+    assert_eq!(out["reference"], format!("{CHANNEL}:{ts}"));
+    assert_eq!(out["link"], format!("https://standin.slack.invalid/archives/{CHANNEL}/p{}", ts.replace('.', "")));
+    let link = &slack.seen_op("chat.getPermalink")[0];
+    assert_eq!(link.method, "GET");
+    assert_eq!(link.param_str("message_ts").as_deref(), Some(ts.as_str()));
+
+    // Replying in that thread: thread_ts is the parent's ts.
+    let reference = out["reference"].as_str().unwrap().to_string();
+    a.run(&["post", "follow-up", "--thread", &reference]).ok();
+    let posted = slack.posted();
+    assert_eq!(posted[1]["thread_ts"], ts.as_str());
+    assert_eq!(posted[1]["channel"], CHANNEL);
+    assert_spec_conformant(&slack);
+}
+
+#[test]
+fn post_with_title_level_metadata_and_link() {
+    let slack = SlackService::start();
+    let a = bot(&slack);
+    a.run(
+        &[
+            "post",
+            "Disk on db1 is *91%* full",
+            "--title",
+            "Disk space low",
+            "--level",
+            "warning",
+            "--meta",
+            "host=db1",
+            "--meta",
+            "usage=91%",
+            "--link",
+            "https://grafana.example.com/d/disk",
+        ],
+    )
+    .ok();
+    let p = only_post(&slack);
+    assert_eq!(p["text"], "Disk space low\nDisk on db1 is *91%* full");
+    let expected = json!([
+        {"type": "header", "text": {"type": "plain_text", "text": ":warning: Disk space low", "emoji": true}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Disk on db1 is *91%* full"}},
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": "*host*\ndb1"},
+            {"type": "mrkdwn", "text": "*usage*\n91%"},
+        ]},
+        {"type": "actions", "elements": [{
+            "type": "button", "text": {"type": "plain_text", "text": "Open"},
+            "url": "https://grafana.example.com/d/disk",
+        }]},
+    ]);
+    assert_eq!(p["blocks"], expected);
+
+    // Without a title the level marker leads the body.
+    a.run(&["post", "all green", "--level", "success"]).ok();
+    let p = &slack.posted()[1];
+    assert_eq!(p["blocks"][0]["text"]["text"], ":white_check_mark: all green");
+    assert_spec_conformant(&slack);
+}
+
+#[test]
+fn raw_blocks_are_sent_verbatim() {
+    let slack = SlackService::start();
+    let a = bot(&slack);
+    let blocks = json!([
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*custom* layout"},
+         "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Run"}, "value": "run-42"}},
+        {"type": "divider"},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "from a file"}]},
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("blocks.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&json!({"blocks": blocks})).unwrap()).unwrap();
+    a.run(&["post", "custom layout fallback", "--raw", file.to_str().unwrap()]).ok();
+    let p = only_post(&slack);
+    assert_eq!(p["blocks"], blocks);
+    assert_eq!(p["text"], "custom layout fallback");
+    assert_eq!(slack.messages(CHANNEL)[0].blocks.as_ref(), Some(&blocks));
+    assert_spec_conformant(&slack);
+}
+
+#[test]
+fn zenml_payload_layout_is_exact() {
+    let slack = SlackService::start();
+    let a = bot(&slack);
+    a.run(
+        &[
+            "post",
+            "Model accuracy dropped below 0.9",
+            "--meta",
+            "pipeline_name=training_pipeline",
+            "--meta",
+            "step_name=evaluator",
+            "--meta",
+            "stack_name=production",
+        ],
+    )
+    .ok();
+    let p = only_post(&slack);
+    // ZenML 0.98.0 SlackAlerter._create_blocks with a SlackAlerterPayload.
+    let zenml = json!([
+        {"type": "section",
+         "fields": [
+             {"type": "mrkdwn", "text": ":star: *Pipeline:*\ntraining_pipeline"},
+             {"type": "mrkdwn", "text": ":arrow_forward: *Step:*\nevaluator"},
+             {"type": "mrkdwn", "text": ":ring_buoy: *Stack:*\nproduction"}
+         ],
+         "accessory": {"type": "image",
+             "image_url": "https://zenml-strapi-media.s3.eu-central-1.amazonaws.com/03_Zen_ML_Logo_Square_White_efefc24ae7.png",
+             "alt_text": "zenml logo"}},
+        {"type": "section",
+         "fields": [{"type": "mrkdwn", "text": ":email: *Message:*\nModel accuracy dropped below 0.9"}]}
+    ]);
+    assert_eq!(p["blocks"], zenml);
+    assert_eq!(p["text"], "Model accuracy dropped below 0.9");
+    assert_spec_conformant(&slack);
+}
+
+#[test]
+fn per_call_channel_override() {
+    let slack = SlackService::start();
+    slack.add_channel("C0OTHER");
+    let a = bot(&slack);
+    a.run(&["post", "to the other channel", "--set", "channel_id=C0OTHER"]).ok();
+    a.run(&["post", "to the configured channel"]).ok();
+    let posted = slack.posted();
+    assert_eq!(posted[0]["channel"], "C0OTHER");
+    assert_eq!(posted[1]["channel"], CHANNEL);
+    assert_eq!(slack.messages("C0OTHER").len(), 1);
+    assert_eq!(slack.messages(CHANNEL).len(), 1);
+}
+
+#[test]
+fn webhook_mode_posts_to_the_webhook() {
+    let slack = SlackService::start();
+    let a = webhook(&slack);
+    a.run(&["post", "Deployed v1.2.3", "--title", "Deploy", "--level", "success"]).ok();
+    let posts = slack.webhook_posts();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0]["text"], "Deploy\nDeployed v1.2.3");
+    assert_eq!(posts[0]["blocks"][0]["text"]["text"], ":white_check_mark: Deploy");
+    assert!(posts[0].get("channel").is_none(), "a webhook posts to its own channel");
+    assert!(slack.seen().iter().all(|s| s.operation == "webhook"), "no Web API call in webhook mode");
+    assert_eq!(slack.messages(CHANNEL)[0].subtype.as_deref(), Some("bot_message"));
+
+    // A webhook Slack no longer knows: the plain-text code and status reach the user.
+    let gone = format!("{}/services/T0STANDIN/B0GONE/nope", slack.origin());
+    let r = a.run(&["post", "x", "--set", &format!("webhook_url={gone}")]).expect_code(3);
+    assert!(r.stderr.contains("no_service"), "{}", r.stderr);
+    assert!(r.stderr.contains("404"), "{}", r.stderr);
+    assert!(!r.all().contains("B0GONE/nope"), "the webhook URL is a secret: {}", r.all());
+}
+
+#[test]
+fn token_and_webhook_are_exclusive() {
+    let slack = SlackService::start();
+    let a = bot(&slack);
+    let r = a.run(&["post", "x", "--set", &format!("webhook_url={}", slack.webhook_url())]).expect_code(2);
+    assert!(r.stderr.contains("not both"), "{}", r.stderr);
+    assert!(slack.seen().is_empty());
+}
+
+#[test]
+fn unknown_channel_fails_with_hint() {
+    let slack = SlackService::start();
+    let a = bot(&slack);
+    let r = a.run(&["post", "hello?", "--set", "channel_id=C0NOPE"]).expect_code(3);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "one line on stderr: {}", r.stderr);
+    assert!(r.stderr.contains("error: flavor \"slack\""), "{}", r.stderr);
+    assert!(r.stderr.contains("channel_not_found"), "{}", r.stderr);
+    assert!(r.stderr.contains("invite the bot"), "hint expected: {}", r.stderr);
+    assert!(r.stdout.trim().is_empty());
+
+    slack.add_channel_without_bot("C0PRIVATE");
+    let r = a.run(&["post", "hello?", "--set", "channel_id=C0PRIVATE"]).expect_code(3);
+    assert!(r.stderr.contains("not_in_channel") && r.stderr.contains("/invite"), "{}", r.stderr);
+
+    slack.error_next("chat.postMessage", "missing_scope");
+    let r = a.run(&["post", "hello?"]).expect_code(3);
+    assert!(r.stderr.contains("missing_scope") && r.stderr.contains("chat:write"), "{}", r.stderr);
+    assert_spec_conformant(&slack);
+}
+
+#[test]
+fn bad_token_fails_with_hint() {
+    let slack = SlackService::start();
+    let a = bot_with(&slack, "slack", "xoxb-wrong-token");
+    let r = a.run(&["post", "hello"]).expect_code(3);
+    assert!(r.stderr.contains("invalid_auth") && r.stderr.contains("`token`"), "{}", r.stderr);
+    assert!(!r.all().contains("xoxb-wrong-token"), "{}", r.all());
+}
+
+#[test]
+fn over_long_body_is_truncated_with_marker() {
+    let slack = SlackService::start();
+    let a = bot(&slack);
+    let body = "0123456789".repeat(5_000); // 50 000 characters
+    let title = "T".repeat(400);
+    let r = a.run(&["post", &body, "--title", &title, "--meta", &format!("log={}", "L".repeat(5000))]);
+    let r = r.ok();
+    assert!(!r.stdout.is_empty());
+    let p = only_post(&slack);
+    let marker = "… [truncated]";
+    let len = |v: &Value| v.as_str().unwrap().chars().count();
+    let blocks = p["blocks"].as_array().unwrap();
+    assert_eq!(len(&blocks[0]["text"]["text"]), 150);
+    assert!(blocks[0]["text"]["text"].as_str().unwrap().ends_with(marker));
+    assert_eq!(len(&blocks[1]["text"]["text"]), 3000);
+    assert!(blocks[1]["text"]["text"].as_str().unwrap().ends_with(marker));
+    assert_eq!(len(&blocks[2]["fields"][0]["text"]), 2000);
+    assert_eq!(len(&p["text"]), 40_000);
+    assert!(p["text"].as_str().unwrap().ends_with(marker));
+
+    // Many metadata pairs: at most 10 fields per section, 50 blocks in all.
+    let mut args: Vec<String> = vec!["post".into(), "many fields".into()];
+    for i in 0..600 {
+        args.push("--meta".into());
+        args.push(format!("k{i}=v{i}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    a.run(&args).ok();
+    let p = &slack.posted()[1];
+    let blocks = p["blocks"].as_array().unwrap();
+    assert_eq!(blocks.len(), 50);
+    assert!(blocks.iter().all(|b| b["fields"].as_array().is_none_or(|f| f.len() <= 10)));
+    assert!(blocks[49].to_string().contains("truncated"));
+}
+
+#[test]
+fn rate_limited_then_retried_after_retry_after() {
+    let slack = SlackService::start();
+    let a = bot(&slack);
+    slack.rate_limit_next("chat.postMessage", 1, 1.0);
+    let started = Instant::now();
+    a.run(&["post", "eventually"]).ok();
+    let posts = slack.seen_op("chat.postMessage");
+    assert_eq!(posts.len(), 2, "one 429, one retry");
+    assert_eq!(posts[0].status, 429);
+    assert_eq!(posts[1].status, 200);
+    let waited = posts[1].at.duration_since(posts[0].at);
+    assert!(waited >= Duration::from_millis(950), "retried after {waited:?}, Retry-After was 1 s");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_eq!(slack.messages(CHANNEL).len(), 1, "posted once");
+
+    // Webhook mode too.
+    let h = webhook(&slack);
+    slack.rate_limit_next("webhook", 1, 1.0);
+    h.run(&["post", "via webhook"]).ok();
+    let hooks = slack.seen_op("webhook");
+    assert_eq!(hooks.len(), 2);
+    assert_eq!((hooks[0].status, hooks[1].status), (429, 200));
+}
+
+#[test]
+fn token_never_leaks() {
+    let slack = SlackService::start();
+    let token = slack.token();
+    let mut a = alerter();
+    a.env("ALERTER_LOG", "debug");
+    let mut runs = vec![a.run(&slack.bot_args("slack", &token)).ok()];
+    runs.push(a.run(&["post", "secret-free", "--title", "t", "--json"]).ok());
+    slack.rate_limit_next("chat.postMessage", 1, 1.0);
+    runs.push(a.run(&["post", "after a 429"]).ok());
+    runs.push(a.run(&["post", "fails", "--set", "channel_id=C0NOPE"]).expect_code(3));
+    slack.error_next("chat.postMessage", "invalid_auth");
+    runs.push(a.run(&["post", "rejected token"]).expect_code(3));
+    runs.push(a.run(&["describe", "ops"]));
+    runs.push(a.run(&["list"]));
+    runs.push(a.run(&["secret", "list"]));
+    for r in &runs {
+        assert!(!r.all().contains(&token), "token in output:\n{}", r.all());
+    }
+    // Debug logging did log something (so the check above means something).
+    assert!(runs[1].stderr.len() + runs[2].stderr.len() > 0, "ALERTER_LOG=debug logged nothing");
+
+    let seen = slack.seen();
+    assert!(seen.len() >= 5);
+    for s in &seen {
+        assert_eq!(s.header("authorization"), Some(format!("Bearer {token}").as_str()), "{s:?}");
+        assert!(!s.all_but_authorization().contains(&token), "token outside Authorization: {s:?}");
+    }
+    // Nor in log files the host may keep under its home (the secret store aside).
+    for entry in walk(a.home()) {
+        let name = entry.to_string_lossy().to_lowercase();
+        if name.contains("log") {
+            let text = std::fs::read_to_string(&entry).unwrap_or_default();
+            assert!(!text.contains(&token), "token in {}", entry.display());
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn describe_lists_settings_and_hosts() {
+    let a = alerter();
+    let r = a.run(&["flavor", "describe", "slack"]).ok();
+    for s in ["token", "channel_id", "webhook_url", "api_base", "https://slack.com/api"] {
+        assert!(r.stdout.contains(s), "`{s}` missing from:\n{}", r.stdout);
+    }
+    for h in ["https://slack.com", "https://hooks.slack.com", "{api_base}", "{webhook_url}"] {
+        assert!(r.stdout.contains(h), "host `{h}` missing from:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn flavor_loaded_by_path_works_too() {
+    let slack = SlackService::start();
+    let a = alerter();
+    a.run(&["flavor", "register", flavors::SLACK, "--name", "slack-dev"]).ok();
+    // Same home: register the alerter on the path-loaded flavor.
+    a.run(&slack.bot_args("slack-dev", &slack.token())).ok();
+    a.run(&["post", "from the registered component"]).ok();
+    assert_eq!(only_post(&slack)["text"], "from the registered component");
+    assert_spec_conformant(&slack);
+}
+
+#[test]
+fn api_host_is_not_reachable_without_a_grant() {
+    let slack = SlackService::start();
+    let a = alerter();
+    a.run(
+        &[
+            "register",
+            "ops",
+            "--flavor",
+            "slack",
+            "--set",
+            &format!("token={}", slack.token()),
+            "--set",
+            &format!("channel_id={CHANNEL}"),
+            "--set",
+            &format!("api_base={}", slack.api_base()),
+        ],
+    )
+    .ok();
+    let r = a.run(&["post", "blocked"]).expect_code(3);
+    assert!(r.stderr.contains(&slack.origin()), "the denial names what to grant: {}", r.stderr);
+    assert!(slack.seen().is_empty());
+}
