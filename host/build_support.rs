@@ -23,7 +23,11 @@ pub struct Guest {
 /// (`host/` or `tests/artifacts/`) that holds `plugins/`.
 pub fn repo_root() -> PathBuf {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    manifest_dir.ancestors().find(|d| d.join("plugins/Cargo.toml").is_file()).expect("plugins/ above the package").into()
+    manifest_dir
+        .ancestors()
+        .find(|d| d.join("plugins/Cargo.toml").is_file())
+        .expect("plugins/ above the package")
+        .into()
 }
 
 /// Builds `packages` of the plugins workspace in release mode for [`TARGET`]

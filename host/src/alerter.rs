@@ -79,7 +79,10 @@ impl Host {
                 crate::ErrorClass::Failure => e,
             })?;
             if flavor.sha256() != entry.sha256 {
-                tracing::info!("flavor \"{name}\": {} changed on disk; using the new file ({how:?})", entry.path.display());
+                tracing::info!(
+                    "flavor \"{name}\": {} changed on disk; using the new file ({how:?})",
+                    entry.path.display()
+                );
             }
             return Ok((flavor, FlavorSource::Path(entry.path.clone())));
         }
@@ -284,7 +287,11 @@ impl Alerter {
                 Ok(sent) => return Ok(sent),
                 Err(e) => match e.retry_after() {
                     Some(wait) if Instant::now() + wait < deadline => {
-                        tracing::warn!("{}: rate limited; retrying in {:.1} s", self.flavor.label(), wait.as_secs_f64());
+                        tracing::warn!(
+                            "{}: rate limited; retrying in {:.1} s",
+                            self.flavor.label(),
+                            wait.as_secs_f64()
+                        );
                         tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
                     }
                     _ => return Err(self.error(e)),

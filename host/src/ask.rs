@@ -258,7 +258,9 @@ fn is_transient(e: &CallError) -> bool {
     match e {
         CallError::Timeout(_) => true,
         CallError::Flavor(FlavorError::RateLimited(_)) | CallError::Flavor(FlavorError::Internal(_)) => true,
-        CallError::Flavor(FlavorError::Rejected(r)) => r.code.parse::<u16>().is_ok_and(|c| c >= 500) || r.code == "ratelimited",
+        CallError::Flavor(FlavorError::Rejected(r)) => {
+            r.code.parse::<u16>().is_ok_and(|c| c >= 500) || r.code == "ratelimited"
+        }
         _ => false,
     }
 }
@@ -330,7 +332,11 @@ pub async fn ask(
                 if page.cursor.is_some() {
                     cursor = page.cursor;
                 }
-                if new { PollResult::Activity } else { PollResult::Quiet }
+                if new {
+                    PollResult::Activity
+                } else {
+                    PollResult::Quiet
+                }
             }
             Err(CallError::Flavor(FlavorError::Unsupported(m))) => {
                 return Err(alerter.cannot_read_replies(&m));
@@ -370,7 +376,15 @@ mod tests {
     use super::*;
 
     fn reply(text: &str, author: &str, bot: bool) -> Reply {
-        Reply { author_id: author.into(), author_name: author.into(), is_bot: bot, text: text.into(), in_thread: false, id: "1".into(), posted_at_ms: None }
+        Reply {
+            author_id: author.into(),
+            author_name: author.into(),
+            is_bot: bot,
+            text: text.into(),
+            in_thread: false,
+            id: "1".into(),
+            posted_at_ms: None,
+        }
     }
 
     #[test]
@@ -418,6 +432,9 @@ mod tests {
             }
         }
         let mut s = Schedule::new(Cadence::default());
-        assert_eq!(s.next(Duration::from_secs(1), PollResult::RateLimited(Duration::from_secs(7))), Duration::from_secs(8));
+        assert_eq!(
+            s.next(Duration::from_secs(1), PollResult::RateLimited(Duration::from_secs(7))),
+            Duration::from_secs(8)
+        );
     }
 }

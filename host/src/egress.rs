@@ -116,8 +116,16 @@ pub struct EgressPolicy {
 impl EgressPolicy {
     /// `declared`: the flavor's hosts resolved against the settings;
     /// `explicit`: the alerter's `--allow-host` grants.
-    pub fn new(alerter: &str, declared: impl IntoIterator<Item = Origin>, explicit: impl IntoIterator<Item = Origin>) -> Self {
-        EgressPolicy { alerter: alerter.to_string(), declared: declared.into_iter().collect(), explicit: explicit.into_iter().collect() }
+    pub fn new(
+        alerter: &str,
+        declared: impl IntoIterator<Item = Origin>,
+        explicit: impl IntoIterator<Item = Origin>,
+    ) -> Self {
+        EgressPolicy {
+            alerter: alerter.to_string(),
+            declared: declared.into_iter().collect(),
+            explicit: explicit.into_iter().collect(),
+        }
     }
 
     /// Origins declared by the flavor.
@@ -172,7 +180,9 @@ impl EgressPolicy {
             }
             Denial::NotGranted(o) => format!("request to {o} denied: not granted to alerter \"{}\"", self.alerter),
             Denial::PrivateAddress(o, ip) => {
-                format!("request to {o} denied: it resolves to the internal address {ip} and was not granted explicitly")
+                format!(
+                    "request to {o} denied: it resolves to the internal address {ip} and was not granted explicitly"
+                )
             }
         }
     }
@@ -238,7 +248,9 @@ impl reqwest::dns::Resolve for PolicyResolver {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if !allow_internal {
                 if let Some(bad) = addrs.iter().find(|a| is_internal(a.ip())) {
-                    return Err(Box::new(InternalAddress { host, ip: bad.ip() }) as Box<dyn std::error::Error + Send + Sync>);
+                    return Err(
+                        Box::new(InternalAddress { host, ip: bad.ip() }) as Box<dyn std::error::Error + Send + Sync>
+                    );
                 }
             }
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)

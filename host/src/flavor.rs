@@ -131,7 +131,9 @@ impl Flavor {
         let mut flavor = Flavor { rt, pre, info: placeholder, sha256 };
         let invalid = |reason: String| Error::InvalidComponent { what: what.to_string(), reason };
         let info = flavor
-            .call(None, |bindings, store| Box::pin(async move { bindings.alerter_flavor_flavor().call_info(store).await }))
+            .call(None, |bindings, store| {
+                Box::pin(async move { bindings.alerter_flavor_flavor().call_info(store).await })
+            })
             .await
             .map_err(|e| invalid(format!("`info` failed: {e}")))?;
         if info.name.trim().is_empty() {
@@ -212,7 +214,8 @@ impl Flavor {
         F: for<'a> FnOnce(
                 &'a latest::AlerterFlavor,
                 &'a mut Store<CallState>,
-            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = wasmtime::Result<R>> + Send + 'a>>
+            )
+                -> std::pin::Pin<Box<dyn std::future::Future<Output = wasmtime::Result<R>> + Send + 'a>>
             + Send,
     {
         let limits = &self.rt.limits;
@@ -278,8 +281,7 @@ impl Flavor {
 /// what went wrong (the end of a Python traceback, a JavaScript exception
 /// and its first frame). `None` when it printed nothing useful.
 pub(crate) fn guest_message(stderr: &str) -> Option<String> {
-    let lines: Vec<&str> =
-        stderr.lines().map(str::trim_end).filter(|l| !l.trim().is_empty() && !is_noise(l)).collect();
+    let lines: Vec<&str> = stderr.lines().map(str::trim_end).filter(|l| !l.trim().is_empty() && !is_noise(l)).collect();
     if lines.is_empty() {
         return None;
     }
@@ -348,7 +350,8 @@ mod tests {
 
     #[test]
     fn python_tracebacks_give_their_last_frame_and_the_exception() {
-        let printed = "starting\nTraceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\n  \
+        let printed =
+            "starting\nTraceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\n  \
                        File \"flavor.py\", line 12, in send\n    raise ValueError(\"the service said no\")\n\
                        ValueError: the service said no\n";
         assert_eq!(

@@ -59,8 +59,8 @@ pub use crate::egress::{Denial, EgressPolicy, Origin};
 pub use crate::engine::{CacheEntry, CompileSource, Pruned, Runtime};
 pub use crate::error::{Error, ErrorClass, NameKind, Result};
 pub use crate::flavor::{
-    CallError, Capabilities, Flavor, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage,
-    Reply, Sent, SettingSpec,
+    CallError, Capabilities, Flavor, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage, Reply,
+    Sent, SettingSpec,
 };
 pub use crate::limits::Limits;
 pub use crate::net::Net;

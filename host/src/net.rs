@@ -57,10 +57,11 @@ impl Net {
         let started = Instant::now();
         let url_text = self.secrets.substitute(&req.url);
         let shown = self.secrets.redact(&url_text);
-        let url = url::Url::parse(&url_text)
-            .map_err(|e| HttpError::InvalidRequest(format!("bad URL `{}`: {e}", shown)))?;
-        let origin = Origin::of_url(&url)
-            .ok_or_else(|| HttpError::InvalidRequest(format!("only http and https URLs are allowed, not `{}`", shown)))?;
+        let url =
+            url::Url::parse(&url_text).map_err(|e| HttpError::InvalidRequest(format!("bad URL `{}`: {e}", shown)))?;
+        let origin = Origin::of_url(&url).ok_or_else(|| {
+            HttpError::InvalidRequest(format!("only http and https URLs are allowed, not `{}`", shown))
+        })?;
         if let Err(d) = self.policy.check(&origin) {
             return Err(self.deny(d));
         }

@@ -134,7 +134,13 @@ async fn pump(src: impl AsyncRead + Unpin, mut dst: impl AsyncWrite + Unpin, tai
 /// Quotes arguments that need it, for display.
 fn shell_words(argv: &[String]) -> String {
     argv.iter()
-        .map(|a| if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) { a.clone() } else { format!("'{}'", a.replace('\'', "'\\''")) })
+        .map(|a| {
+            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -147,7 +153,9 @@ pub fn host_name() -> String {
 /// Builds the alert for a finished command.
 pub fn command_alert(f: &Finished, title: Option<&str>) -> Message {
     let ok = f.succeeded();
-    let title = title.map(str::to_string).unwrap_or_else(|| format!("`{}` {}", f.command, if ok { "succeeded" } else { "failed" }));
+    let title = title
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("`{}` {}", f.command, if ok { "succeeded" } else { "failed" }));
     let ended = match (f.code, f.signal) {
         (Some(c), _) => format!("exit code {c}"),
         (None, Some(s)) => format!("killed by signal {s}"),
@@ -205,7 +213,12 @@ fn human(d: Duration) -> String {
 
 /// Alerts about a Rust `Result`, the library form of the hooks: posts a
 /// failure (with the error) or a success according to `on`.
-pub async fn report<T, E: std::fmt::Display>(alerter: &Alerter, what: &str, result: &Result<T, E>, on: On) -> Result<(), Error> {
+pub async fn report<T, E: std::fmt::Display>(
+    alerter: &Alerter,
+    what: &str,
+    result: &Result<T, E>,
+    on: On,
+) -> Result<(), Error> {
     let ok = result.is_ok();
     if !on.wants(ok) {
         return Ok(());

@@ -35,7 +35,9 @@ impl SecretRef {
 
     /// The environment variable that can hold it: `ALERTER_SECRET_<NAME>_<KEY>`.
     pub fn env_var(&self) -> String {
-        let up = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>();
+        let up = |s: &str| {
+            s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
+        };
         format!("ALERTER_SECRET_{}_{}", up(&self.name), up(&self.key))
     }
 
@@ -87,7 +89,8 @@ impl SecretSet {
     /// Registers `value` for setting `key`; returns the placeholder to hand
     /// to the flavor.
     pub fn add(&mut self, key: &str, value: String) -> String {
-        let placeholder = format!("alerter-secret-{}-{}", self.nonce, key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        let placeholder =
+            format!("alerter-secret-{}-{}", self.nonce, key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
         self.entries.push((placeholder.clone(), value));
         // Longest values first, so a secret containing another is redacted whole.
         self.entries.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
@@ -179,7 +182,10 @@ mod tests {
 
     #[test]
     fn parses_references() {
-        assert_eq!(SecretRef::parse("{{ci.slack_token}}"), Some(SecretRef { name: "ci".into(), key: "slack_token".into() }));
+        assert_eq!(
+            SecretRef::parse("{{ci.slack_token}}"),
+            Some(SecretRef { name: "ci".into(), key: "slack_token".into() })
+        );
         assert_eq!(SecretRef::parse(" {{ ci.tok }} ").map(|r| r.to_string()), Some("{{ci.tok}}".into()));
         assert_eq!(SecretRef::parse("xoxb-123"), None);
         assert_eq!(SecretRef::parse("{{nodot}}"), None);

@@ -28,7 +28,13 @@ pub(crate) struct CallState {
 
 impl CallState {
     /// A fresh state under `limits`, printing into `stdout` and `stderr`.
-    pub(crate) fn new(limits: &Limits, net: Option<Arc<Net>>, label: String, stdout: &Capture, stderr: &Capture) -> Self {
+    pub(crate) fn new(
+        limits: &Limits,
+        net: Option<Arc<Net>>,
+        label: String,
+        stdout: &Capture,
+        stderr: &Capture,
+    ) -> Self {
         CallState {
             wasi: inert_ctx(stdout, stderr),
             table: ResourceTable::new(),

@@ -112,7 +112,12 @@ fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<String> {
 impl Alerter {
     /// A fresh state directory for the `alerter` binary at `bin`.
     pub fn new(bin: impl Into<PathBuf>) -> Alerter {
-        Alerter { bin: bin.into(), home: tempfile::tempdir().expect("tempdir"), envs: Vec::new(), timeout: DEFAULT_TIMEOUT }
+        Alerter {
+            bin: bin.into(),
+            home: tempfile::tempdir().expect("tempdir"),
+            envs: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
     }
 
     /// The state directory (`ALERTER_HOME`).

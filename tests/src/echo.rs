@@ -44,9 +44,10 @@ pub struct Stored {
 
 impl From<&Message> for Stored {
     fn from(m: &Message) -> Self {
-        let headers = m.extra.get("headers").and_then(Value::as_array).map(|h| {
-            h.iter().filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string()))).collect()
-        });
+        let headers =
+            m.extra.get("headers").and_then(Value::as_array).map(|h| {
+                h.iter().filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string()))).collect()
+            });
         Stored {
             id: m.id.clone(),
             body: m.extra.get("body").cloned(),

@@ -60,8 +60,13 @@ async fn main() {
     let grant = Origin::parse_grant(&origin).unwrap();
     let mut secrets = SecretSet::new();
     let token = secrets.add("token", "bench-token".into());
-    let net = Arc::new(Net::new(EgressPolicy::new("bench", [grant.clone()], [grant]), secrets, Limits::default()).unwrap());
-    let settings = vec![("url".to_string(), origin.clone()), ("token".to_string(), token), ("channel".to_string(), "general".to_string())];
+    let net =
+        Arc::new(Net::new(EgressPolicy::new("bench", [grant.clone()], [grant]), secrets, Limits::default()).unwrap());
+    let settings = vec![
+        ("url".to_string(), origin.clone()),
+        ("token".to_string(), token),
+        ("channel".to_string(), "general".to_string()),
+    ];
     let msg = Message::text("benchmark message");
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let body = serde_json::json!({"flavor": "echo", "channel": "general", "text": "benchmark message", "title": null,

@@ -43,7 +43,15 @@ impl MessageArgs {
                 Some(text)
             }
         };
-        Ok(Message { title: self.title.clone(), body, level: self.level.into(), metadata, link: self.link.clone(), raw, thread: None })
+        Ok(Message {
+            title: self.title.clone(),
+            body,
+            level: self.level.into(),
+            metadata,
+            link: self.link.clone(),
+            raw,
+            thread: None,
+        })
     }
 }
 

@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use alerter_test_artifacts as flavors;
 use alerter_tests::cli::{Alerter, Run};
 use alerter_tests::echo::EchoService;
-use alerter_test_artifacts as flavors;
 
 fn setup(svc: &EchoService) -> Alerter {
     let a = alerter_tests::alerter!();
@@ -84,7 +84,12 @@ fn non_matching_bot_and_old_replies_time_out_with_124() {
         &svc,
         &a,
         &["--timeout", "3"],
-        &[("U1", "LGTM!", false, false), ("U2", "yes please", false, false), ("B1", "yes", false, true), ("U3", "Lgtm", true, false)],
+        &[
+            ("U1", "LGTM!", false, false),
+            ("U2", "yes please", false, false),
+            ("B1", "yes", false, true),
+            ("U3", "Lgtm", true, false),
+        ],
     );
     // `Lgtm` in the thread *would* approve: make it not, with --case-sensitive below.
     run.ok();
@@ -92,7 +97,12 @@ fn non_matching_bot_and_old_replies_time_out_with_124() {
         &svc,
         &a,
         &["--timeout", "3", "--case-sensitive"],
-        &[("U1", "LGTM!", false, false), ("U2", "yes please", false, false), ("B1", "yes", false, true), ("U3", "lgtm", false, false)],
+        &[
+            ("U1", "LGTM!", false, false),
+            ("U2", "yes please", false, false),
+            ("B1", "yes", false, true),
+            ("U3", "lgtm", false, false),
+        ],
     );
     let run = run.expect_code(124);
     assert_eq!(run.stdout.trim(), "No answer within 3 s");
@@ -103,7 +113,12 @@ fn non_matching_bot_and_old_replies_time_out_with_124() {
 fn custom_words_replace_the_defaults_and_approvers_restrict_who_decides() {
     let svc = EchoService::start();
     let a = setup(&svc);
-    let (run, _) = ask(&svc, &a, &["--timeout", "20", "--approve", "Y"], &[("U1", "yes", false, false), ("U1", "y", false, false)]);
+    let (run, _) = ask(
+        &svc,
+        &a,
+        &["--timeout", "20", "--approve", "Y"],
+        &[("U1", "yes", false, false), ("U1", "y", false, false)],
+    );
     run.ok();
     let (run, _) = ask(
         &svc,
@@ -151,7 +166,8 @@ fn rate_limits_are_waited_out_and_the_ask_still_decides() {
     assert_eq!(injected.len(), 1);
     assert_eq!((injected[0].route(), injected[0].status), (path.clone(), 429));
     let limited_at = injected[0].at;
-    let next = svc.seen().into_iter().find(|s| s.route() == path && s.at > limited_at).expect("a poll after the 429").at;
+    let next =
+        svc.seen().into_iter().find(|s| s.route() == path && s.at > limited_at).expect("a poll after the 429").at;
     // No request before the Retry-After (3 s) elapsed.
     let gap = next - limited_at;
     assert!(gap >= Duration::from_millis(2950), "next poll after {gap:?}");

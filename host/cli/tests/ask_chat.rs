@@ -28,7 +28,8 @@ fn alerter() -> Alerter {
 }
 
 fn json_of(run: &Run) -> Value {
-    serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("--json output is not JSON ({e}): {}", run.stdout))
+    serde_json::from_str(run.stdout.trim())
+        .unwrap_or_else(|e| panic!("--json output is not JSON ({e}): {}", run.stdout))
 }
 
 // ---------------------------------------------------------------------------
@@ -325,7 +326,12 @@ impl Chat for Slack {
     fn limited(&self) -> ((String, Instant), Vec<(String, Instant)>) {
         let seen = self.0.seen();
         let limited: Vec<usize> = (0..seen.len()).filter(|i| seen[*i].status == 429).collect();
-        assert_eq!(limited.len(), 1, "one 429: {:?}", seen.iter().map(|s| (&s.operation, s.status)).collect::<Vec<_>>());
+        assert_eq!(
+            limited.len(),
+            1,
+            "one 429: {:?}",
+            seen.iter().map(|s| (&s.operation, s.status)).collect::<Vec<_>>()
+        );
         let i = limited[0];
         let after = seen[i + 1..].iter().map(|s| (format!("{} {}", s.method, s.operation), s.at)).collect();
         ((seen[i].operation.clone(), seen[i].at), after)
@@ -449,7 +455,12 @@ impl Chat for Discord {
     fn limited(&self) -> ((String, Instant), Vec<(String, Instant)>) {
         let requests = self.0.seen();
         let limited: Vec<usize> = (0..requests.len()).filter(|i| requests[*i].status == 429).collect();
-        assert_eq!(limited.len(), 1, "one 429: {:?}", requests.iter().map(|r| (r.line(), r.status)).collect::<Vec<_>>());
+        assert_eq!(
+            limited.len(),
+            1,
+            "one 429: {:?}",
+            requests.iter().map(|r| (r.line(), r.status)).collect::<Vec<_>>()
+        );
         let i = limited[0];
         let hit = &requests[i];
         assert!(hit.method == "GET" && hit.path.ends_with("/messages"), "the 429 hit a poll, not {}", hit.line());
@@ -459,7 +470,8 @@ impl Chat for Discord {
 
     fn follow_up(&self, q: &str) -> String {
         let c = self.0.channel();
-        let mine: Vec<Value> = self.0.messages(&c).into_iter().filter(|m| m["author"]["id"] == discord::BOT_USER_ID).collect();
+        let mine: Vec<Value> =
+            self.0.messages(&c).into_iter().filter(|m| m["author"]["id"] == discord::BOT_USER_ID).collect();
         assert_eq!(mine.len(), 2, "the question and one follow-up: {mine:#?}");
         let follow = &mine[1];
         assert_eq!(follow["type"], 19, "a Discord reply: {follow:#}");

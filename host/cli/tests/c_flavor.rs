@@ -73,7 +73,8 @@ fn c_flavor_posts_escaped_json() {
     assert_eq!(posted[1], json!({"flavor": "c-echo", "text": text, "title": "T \"x\" \\ y"}));
 
     // The reference is the stand-in's "id"; c-echo reports no link.
-    let line: Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("--json output {:?}: {e}", out.stdout));
+    let line: Value =
+        serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("--json output {:?}: {e}", out.stdout));
     assert_eq!(line["flavor"], "c-echo", "{line}");
     assert_eq!(line["alerter"], "e", "{line}");
     assert_eq!(line["reference"], "2", "{line}");

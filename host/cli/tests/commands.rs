@@ -4,9 +4,9 @@
 use std::fs;
 use std::path::Path;
 
+use alerter_test_artifacts as flavors;
 use alerter_tests::cli::Alerter;
 use alerter_tests::echo::EchoService;
-use alerter_test_artifacts as flavors;
 
 /// An installation with `echo` registered by path and an alerter `e` granted
 /// the stand-in.
@@ -27,7 +27,20 @@ fn post_through_a_flavor_registered_by_path() {
     let svc = EchoService::start();
     let a = echo_setup(&svc);
     let run = a
-        .run(&["post", "Training finished", "--title", "Nightly", "--level", "success", "--meta", "accuracy=0.93", "--meta", "run=42", "--link", "https://ci.example/42"])
+        .run(&[
+            "post",
+            "Training finished",
+            "--title",
+            "Nightly",
+            "--level",
+            "success",
+            "--meta",
+            "accuracy=0.93",
+            "--meta",
+            "run=42",
+            "--link",
+            "https://ci.example/42",
+        ])
         .ok();
     assert!(run.stdout.contains("posted via \"e\" (echo): https://chat.invalid/m/1"), "{}", run.stdout);
     let posted = svc.posted();
@@ -141,7 +154,9 @@ fn missing_settings_and_unknown_names_are_one_line_errors() {
     assert!(run.stderr.contains("needs setting `url`") && run.stderr.contains("--set url=VALUE"), "{}", run.stderr);
     assert_eq!(registry(&a), before, "a failed command leaves the registry as it was");
 
-    let run = a.run(&["register", "e", "--flavor", "echo", "--set", "url=http://x.invalid", "--set", "chanel=ops"]).expect_code(2);
+    let run = a
+        .run(&["register", "e", "--flavor", "echo", "--set", "url=http://x.invalid", "--set", "chanel=ops"])
+        .expect_code(2);
     assert!(run.stderr.contains("has no setting `chanel`"), "{}", run.stderr);
     let run = a.run(&["register", "e", "--flavor", "nope"]).expect_code(2);
     assert!(run.stderr.contains("unknown flavor \"nope\""), "{}", run.stderr);
@@ -161,7 +176,19 @@ fn secrets_are_resolved_by_the_host_and_never_shown() {
     a.run(&["flavor", "register", flavors::ECHO]).ok();
 
     // A literal secret moves into the store; the registry holds a reference.
-    a.run(&["register", "e", "--flavor", "echo", "--set", &format!("url={origin}"), "--set", &format!("token={SECRET}"), "--allow-host", &origin]).ok();
+    a.run(&[
+        "register",
+        "e",
+        "--flavor",
+        "echo",
+        "--set",
+        &format!("url={origin}"),
+        "--set",
+        &format!("token={SECRET}"),
+        "--allow-host",
+        &origin,
+    ])
+    .ok();
     assert!(!registry(&a).contains(SECRET));
     assert!(registry(&a).contains("{{e.token}}"));
     #[cfg(unix)]
@@ -197,9 +224,26 @@ fn secrets_are_resolved_by_the_host_and_never_shown() {
     a.run(&["post", "env token"]).ok();
     let b = alerter_tests::alerter!();
     b.run(&["flavor", "register", flavors::ECHO]).ok();
-    b.run(&["register", "e", "--flavor", "echo", "--set", &format!("url={origin}"), "--set", "token={{vault.missing}}", "--allow-host", &origin]).ok();
+    b.run(&[
+        "register",
+        "e",
+        "--flavor",
+        "echo",
+        "--set",
+        &format!("url={origin}"),
+        "--set",
+        "token={{vault.missing}}",
+        "--allow-host",
+        &origin,
+    ])
+    .ok();
     let run = b.run(&["post", "x"]).expect_code(2);
-    assert!(run.stderr.contains("secret {{vault.missing}} is not set") && run.stderr.contains("ALERTER_SECRET_VAULT_MISSING"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("secret {{vault.missing}} is not set")
+            && run.stderr.contains("ALERTER_SECRET_VAULT_MISSING"),
+        "{}",
+        run.stderr
+    );
 
     let list = a.run(&["secret", "list"]).ok();
     assert!(list.stdout.contains("ci: tok") && !list.stdout.contains(SECRET) && !list.stdout.contains(wrong));
@@ -218,18 +262,25 @@ fn files_that_are_not_flavors_are_refused_clearly() {
         (write("notes.wasm", b"hello, I am text"), "not a WebAssembly file"),
         (write("core.wasm", &wat::parse_str("(module)").unwrap()), "is a core wasm module, not a component"),
         (
-            write("future.wasm", &wat::parse_str(
-                r#"(component
+            write(
+                "future.wasm",
+                &wat::parse_str(
+                    r#"(component
                     (core module $m (func (export "f")))
                     (core instance $i (instantiate $m))
                     (func $f (canon lift (core func $i "f")))
                     (instance $api (export "info" (func $f)))
                     (export "alerter:flavor/flavor@0.2.0" (instance $api)))"#,
-            ).unwrap()),
+                )
+                .unwrap(),
+            ),
             "built for alerter:flavor@0.2.0; this host supports alerter:flavor@0.1.x",
         ),
         (
-            write("http.wasm", &wat::parse_str(r#"(component (import "wasi:http/outgoing-handler@0.2.0" (instance)))"#).unwrap()),
+            write(
+                "http.wasm",
+                &wat::parse_str(r#"(component (import "wasi:http/outgoing-handler@0.2.0" (instance)))"#).unwrap(),
+            ),
             "imports wasi:http/outgoing-handler@0.2.0",
         ),
         (write("empty.wasm", &wat::parse_str("(component)").unwrap()), "exports no alerter:flavor/flavor interface"),
@@ -251,14 +302,22 @@ fn traps_and_limits_are_typed_errors() {
     a.run(&["flavor", "register", flavors::UNRULY]).ok();
     a.run(&["register", "u", "--flavor", "unruly"]).ok();
     let run = a.run(&["post", "trap"]).expect_code(3);
-    assert!(run.stderr.contains("flavor \"unruly\" 0.0.1: trapped") && run.stderr.contains("unruly flavor asked to trap"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("flavor \"unruly\" 0.0.1: trapped") && run.stderr.contains("unruly flavor asked to trap"),
+        "{}",
+        run.stderr
+    );
     let run = a.run(&["post", "oom"]).expect_code(3);
     assert!(run.stderr.contains("64 MiB memory limit"), "{}", run.stderr);
     let run = a.run(&["post", "loop"]).expect_code(3);
     assert!(run.stderr.contains("CPU budget"), "{}", run.stderr);
     // Output is captured into the log, capped.
     let run = a.run(&["post", "print", "-v"]).ok();
-    assert!(run.stderr.contains("unruly line 0") && run.stderr.contains("more bytes dropped"), "{}", &run.stderr[..run.stderr.len().min(500)]);
+    assert!(
+        run.stderr.contains("unruly line 0") && run.stderr.contains("more bytes dropped"),
+        "{}",
+        &run.stderr[..run.stderr.len().min(500)]
+    );
     assert!(!run.stderr.contains("unruly line 9999"));
     assert!(run.stderr.len() < 40_000, "capped: {} bytes", run.stderr.len());
 }
@@ -290,7 +349,11 @@ fn concurrent_registrations_all_land() {
     }
     let secrets = a.run(&["secret", "list"]).ok();
     assert_eq!(secrets.stdout.lines().count(), 8, "{}", secrets.stdout);
-    let leftovers: Vec<_> = fs::read_dir(a.home()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = fs::read_dir(a.home())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty());
     assert!(Path::new(&a.home().join("registry.toml")).exists());
 }
@@ -315,7 +378,15 @@ fn alerter_management_commands() {
     let run = a.run(&["flavor", "remove", "echo"]).expect_code(2);
     assert!(run.stderr.contains("used by alerter(s) e"), "{}", run.stderr);
     let d = a.run(&["flavor", "describe", "echo"]).ok();
-    for want in ["name:        echo 1.0.0", "contract:    alerter:flavor@0.1.0", "hosts:       {url}", "url ", "[required]", "[secret]", "[default general]"] {
+    for want in [
+        "name:        echo 1.0.0",
+        "contract:    alerter:flavor@0.1.0",
+        "hosts:       {url}",
+        "url ",
+        "[required]",
+        "[secret]",
+        "[default general]",
+    ] {
         assert!(d.stdout.contains(want), "want {want}: {}", d.stdout);
     }
     let help = a.run(&["post", "--help"]).ok();

@@ -32,7 +32,8 @@ fn post_json(a: &Alerter, args: &[&str]) -> Value {
     all.extend_from_slice(args);
     all.push("--json");
     let run = a.run(&all).ok();
-    serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("--json output is not JSON ({e}): {}", run.stdout))
+    serde_json::from_str(run.stdout.trim())
+        .unwrap_or_else(|e| panic!("--json output is not JSON ({e}): {}", run.stdout))
 }
 
 /// The single message the flavor sent, with no spec or docs violations.
@@ -186,7 +187,10 @@ fn thread_reference_becomes_message_reference() {
     a.run(&["post", "Deploy finished", "--thread", &reference]).ok();
     assert!(svc.violations().is_empty(), "{:?}", svc.violations());
     let body = svc.posts().last().unwrap().json().unwrap();
-    assert_eq!(body["message_reference"], json!({"message_id": id, "channel_id": channel, "fail_if_not_exists": false}));
+    assert_eq!(
+        body["message_reference"],
+        json!({"message_id": id, "channel_id": channel, "fail_if_not_exists": false})
+    );
     let stored = svc.messages(channel);
     assert_eq!(stored.last().unwrap()["type"], 19);
 }

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use alerter_tests::cli::Alerter;
 use alerter_test_artifacts as flavors;
+use alerter_tests::cli::Alerter;
 use alerter_tests::slack::{spec, SlackRequest, SlackService, CHANNEL};
 use serde_json::{json, Value};
 
@@ -105,22 +105,20 @@ fn post_json_reports_reference_and_permalink() {
 fn post_with_title_level_metadata_and_link() {
     let slack = SlackService::start();
     let a = bot(&slack);
-    a.run(
-        &[
-            "post",
-            "Disk on db1 is *91%* full",
-            "--title",
-            "Disk space low",
-            "--level",
-            "warning",
-            "--meta",
-            "host=db1",
-            "--meta",
-            "usage=91%",
-            "--link",
-            "https://grafana.example.com/d/disk",
-        ],
-    )
+    a.run(&[
+        "post",
+        "Disk on db1 is *91%* full",
+        "--title",
+        "Disk space low",
+        "--level",
+        "warning",
+        "--meta",
+        "host=db1",
+        "--meta",
+        "usage=91%",
+        "--link",
+        "https://grafana.example.com/d/disk",
+    ])
     .ok();
     let p = only_post(&slack);
     assert_eq!(p["text"], "Disk space low\nDisk on db1 is *91%* full");
@@ -170,18 +168,16 @@ fn raw_blocks_are_sent_verbatim() {
 fn zenml_payload_layout_is_exact() {
     let slack = SlackService::start();
     let a = bot(&slack);
-    a.run(
-        &[
-            "post",
-            "Model accuracy dropped below 0.9",
-            "--meta",
-            "pipeline_name=training_pipeline",
-            "--meta",
-            "step_name=evaluator",
-            "--meta",
-            "stack_name=production",
-        ],
-    )
+    a.run(&[
+        "post",
+        "Model accuracy dropped below 0.9",
+        "--meta",
+        "pipeline_name=training_pipeline",
+        "--meta",
+        "step_name=evaluator",
+        "--meta",
+        "stack_name=production",
+    ])
     .ok();
     let p = only_post(&slack);
     // ZenML 0.98.0 SlackAlerter._create_blocks with a SlackAlerterPayload.
@@ -417,20 +413,18 @@ fn flavor_loaded_by_path_works_too() {
 fn api_host_is_not_reachable_without_a_grant() {
     let slack = SlackService::start();
     let a = alerter();
-    a.run(
-        &[
-            "register",
-            "ops",
-            "--flavor",
-            "slack",
-            "--set",
-            &format!("token={}", slack.token()),
-            "--set",
-            &format!("channel_id={CHANNEL}"),
-            "--set",
-            &format!("api_base={}", slack.api_base()),
-        ],
-    )
+    a.run(&[
+        "register",
+        "ops",
+        "--flavor",
+        "slack",
+        "--set",
+        &format!("token={}", slack.token()),
+        "--set",
+        &format!("channel_id={CHANNEL}"),
+        "--set",
+        &format!("api_base={}", slack.api_base()),
+    ])
     .ok();
     let r = a.run(&["post", "blocked"]).expect_code(3);
     assert!(r.stderr.contains(&slack.origin()), "the denial names what to grant: {}", r.stderr);

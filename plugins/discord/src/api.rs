@@ -6,7 +6,11 @@ use serde_json::Value;
 
 /// `User-Agent` in the form Discord's docs require for the HTTP API
 /// (`DiscordBot ($url, $versionNumber)`).
-pub const USER_AGENT: &str = concat!("DiscordBot (https://discord.com/developers/docs/reference#user-agent, alerter-discord ", env!("CARGO_PKG_VERSION"), ")");
+pub const USER_AGENT: &str = concat!(
+    "DiscordBot (https://discord.com/developers/docs/reference#user-agent, alerter-discord ",
+    env!("CARGO_PKG_VERSION"),
+    ")"
+);
 
 /// The REST API with a bot token.
 pub struct Api<'a> {
@@ -66,10 +70,7 @@ pub fn check(resp: Response, ctx: Context<'_>) -> Result<Response, FlavorError> 
 pub fn error_of(resp: &Response, ctx: Context<'_>) -> FlavorError {
     let body: ErrorBody = serde_json::from_slice(&resp.body).unwrap_or_default();
     if resp.status == 429 {
-        let from_body = body
-            .retry_after
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| (s * 1000.0).ceil() as u64);
+        let from_body = body.retry_after.filter(|s| s.is_finite() && *s >= 0.0).map(|s| (s * 1000.0).ceil() as u64);
         let retry_after_ms = from_body.or_else(|| resp.retry_after_ms()).unwrap_or(1000);
         let scope = if body.global == Some(true) || resp.header("x-ratelimit-global").is_some() {
             "global rate limit"
@@ -157,7 +158,11 @@ mod tests {
         match error_of(&resp(404, &[], r#"{"message": "Unknown Channel", "code": 10003}"#), ctx) {
             FlavorError::Rejected(r) => {
                 assert_eq!(r.code, "10003");
-                assert!(r.message.starts_with("Unknown Channel (HTTP 404). Hint: unknown channel `123`"), "{}", r.message);
+                assert!(
+                    r.message.starts_with("Unknown Channel (HTTP 404). Hint: unknown channel `123`"),
+                    "{}",
+                    r.message
+                );
             }
             other => panic!("{other:?}"),
         }

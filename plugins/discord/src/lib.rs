@@ -117,16 +117,17 @@ impl Flavor for Discord {
         FlavorInfo {
             name: "discord".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            description: "Posts to Discord with a bot token (REST API, reads replies) or a channel webhook (post only)".into(),
+            description: "Posts to Discord with a bot token (REST API, reads replies) or a channel webhook (post only)"
+                .into(),
             settings: vec![
-                setting(
-                    "token",
-                    "Bot token for bot mode; reading replies needs the Message Content intent",
-                    Secret,
-                ),
+                setting("token", "Bot token for bot mode; reading replies needs the Message Content intent", Secret),
                 setting("channel_id", "Channel ID to post to (digits); required with `token`", Optional),
                 setting("webhook_url", "Channel webhook URL for post-only mode (instead of `token`)", Secret),
-                setting("api_base", "Base URL of the Discord REST API (a proxy or a test stand-in)", Default(DEFAULT_API_BASE)),
+                setting(
+                    "api_base",
+                    "Base URL of the Discord REST API (a proxy or a test stand-in)",
+                    Default(DEFAULT_API_BASE),
+                ),
             ],
             hosts: vec!["https://discord.com".into(), "{api_base}".into(), "{webhook_url}".into()],
             capabilities: Capabilities { post: true, read_replies: true, threads: true },

@@ -101,9 +101,7 @@ fn chars(s: &str) -> usize {
 /// ZenML leaves unset render as `None`, as ZenML's f-strings do.
 fn zenml(m: &Message) -> Option<Map<String, Value>> {
     let [pipeline, step, stack] = zenml_payload(m)?;
-    let field = |name: &str, value: &str| {
-        json!({"name": name, "value": truncate(&format!("\n{value}"), FIELD_VALUE_MAX), "inline": false})
-    };
+    let field = |name: &str, value: &str| json!({"name": name, "value": truncate(&format!("\n{value}"), FIELD_VALUE_MAX), "inline": false});
     let fields = vec![
         field(":star: *Pipeline:*", pipeline),
         field(":arrow_forward: *Step:*", step),
@@ -226,7 +224,8 @@ fn non_blank<'a>(text: &'a str, instead: &'a str) -> &'a str {
 /// Characters an embed counts against [`EMBED_TOTAL_MAX`].
 pub fn embed_text_len(embed: &Value) -> usize {
     let s = |v: &Value| v.as_str().map(chars).unwrap_or(0);
-    let mut n = s(&embed["title"]) + s(&embed["description"]) + s(&embed["footer"]["text"]) + s(&embed["author"]["name"]);
+    let mut n =
+        s(&embed["title"]) + s(&embed["description"]) + s(&embed["footer"]["text"]) + s(&embed["author"]["name"]);
     if let Some(fields) = embed["fields"].as_array() {
         n += fields.iter().map(|f| s(&f["name"]) + s(&f["value"])).sum::<usize>();
     }

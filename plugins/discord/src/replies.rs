@@ -83,8 +83,9 @@ impl Cursor {
 /// Lists replies to message `question` in `channel` after `cursor`.
 pub fn list(api: &Api<'_>, channel: &str, question: &str, cursor: Option<&str>) -> Result<RepliesPage, FlavorError> {
     let mut at = match cursor {
-        Some(c) => Cursor::parse(c)
-            .ok_or_else(|| FlavorError::Internal(format!("`{c}` is not a cursor of the discord flavor (TOP:THREAD)")))?,
+        Some(c) => Cursor::parse(c).ok_or_else(|| {
+            FlavorError::Internal(format!("`{c}` is not a cursor of the discord flavor (TOP:THREAD)"))
+        })?,
         None => Cursor::start(question),
     };
 
@@ -113,9 +114,7 @@ pub fn list(api: &Api<'_>, channel: &str, question: &str, cursor: Option<&str>) 
 /// One page of `channel`'s messages after `after`; `None` when the channel
 /// does not exist and `missing_ok` (a thread nobody started).
 fn fetch(api: &Api<'_>, channel: &str, after: &str, missing_ok: bool) -> Result<Option<Vec<Msg>>, FlavorError> {
-    let resp = api
-        .request("GET", &format!("/channels/{channel}/messages?after={after}&limit={PAGE}"))
-        .send()?;
+    let resp = api.request("GET", &format!("/channels/{channel}/messages?after={after}&limit={PAGE}")).send()?;
     if missing_ok && resp.status == 404 {
         return Ok(None);
     }
@@ -179,13 +178,16 @@ mod tests {
 
     #[test]
     fn replies_from_messages() {
-        let m = msg(r#"{"id": "200", "type": 19, "content": "yes", "author": {"id": "7", "username": "ann", "global_name": "Ann"},
-                        "message_reference": {"message_id": "100", "channel_id": "1"}}"#);
+        let m = msg(
+            r#"{"id": "200", "type": 19, "content": "yes", "author": {"id": "7", "username": "ann", "global_name": "Ann"},
+                        "message_reference": {"message_id": "100", "channel_id": "1"}}"#,
+        );
         let (_, r) = to_reply(m, "100", false).unwrap();
         assert_eq!((r.author_id.as_str(), r.author_name.as_str(), r.text.as_str()), ("7", "Ann", "yes"));
         assert!(r.in_thread && !r.is_bot);
 
-        let m = msg(r#"{"id": "201", "type": 0, "content": "no", "author": {"id": "8", "username": "bob", "bot": true}}"#);
+        let m =
+            msg(r#"{"id": "201", "type": 0, "content": "no", "author": {"id": "8", "username": "bob", "bot": true}}"#);
         let (_, r) = to_reply(m, "100", false).unwrap();
         assert!(!r.in_thread && r.is_bot);
         assert_eq!(r.author_name, "bob");

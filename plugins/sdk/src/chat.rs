@@ -92,8 +92,14 @@ mod tests {
 
     #[test]
     fn access_needs_exactly_one_mode() {
-        assert_eq!(settings(&[("token", "t"), ("channel_id", " C1 ")]).access("C0").unwrap(), Access::Bot { token: "t", channel: "C1" });
-        assert_eq!(settings(&[("webhook_url", "https://h")]).access("C0").unwrap(), Access::Webhook { url: "https://h" });
+        assert_eq!(
+            settings(&[("token", "t"), ("channel_id", " C1 ")]).access("C0").unwrap(),
+            Access::Bot { token: "t", channel: "C1" }
+        );
+        assert_eq!(
+            settings(&[("webhook_url", "https://h")]).access("C0").unwrap(),
+            Access::Webhook { url: "https://h" }
+        );
         let err = |s: Settings| match s.access("C0") {
             Err(FlavorError::InvalidSettings(m)) => m,
             other => panic!("{other:?}"),
@@ -109,7 +115,15 @@ mod tests {
         assert_eq!(split_reference("17.5", Some("C2")), Some(("C2", "17.5")));
         assert_eq!(split_reference("C1:", None), None);
         assert_eq!(split_reference("17.5", None), None);
-        let mut m = Message { title: None, body: "b".into(), level: Level::Info, metadata: vec![], link: None, raw: None, thread: None };
+        let mut m = Message {
+            title: None,
+            body: "b".into(),
+            level: Level::Info,
+            metadata: vec![],
+            link: None,
+            raw: None,
+            thread: None,
+        };
         assert_eq!(zenml_payload(&m), None);
         m.metadata.push(("step_name".into(), "trainer".into()));
         assert_eq!(zenml_payload(&m), Some(["None", "trainer", "None"]));

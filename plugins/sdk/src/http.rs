@@ -43,8 +43,8 @@ impl Request {
 
     /// Sets a JSON body and `content-type: application/json; charset=utf-8`.
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self, FlavorError> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| FlavorError::Internal(format!("cannot encode JSON body: {e}")))?;
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| FlavorError::Internal(format!("cannot encode JSON body: {e}")))?;
         self.body = Some(bytes);
         Ok(self.header("content-type", "application/json; charset=utf-8"))
     }
@@ -64,12 +64,7 @@ impl Request {
 
     /// Sends the request, keeping the host's typed error.
     pub fn send_raw(self) -> Result<Response, HttpError> {
-        let req = wit::Request {
-            method: self.method,
-            url: self.url,
-            headers: self.headers,
-            body: self.body,
-        };
+        let req = wit::Request { method: self.method, url: self.url, headers: self.headers, body: self.body };
         wit::fetch(&req).map(|r| Response { status: r.status, headers: r.headers, body: r.body })
     }
 }
@@ -100,10 +95,7 @@ pub struct Response {
 impl Response {
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The body as text (lossy UTF-8).

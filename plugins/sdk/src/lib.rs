@@ -44,8 +44,7 @@ mod text;
 
 pub use bindings::alerter::flavor::http::HttpError;
 pub use bindings::alerter::flavor::types::{
-    Capabilities, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage, Reply,
-    Sent, SettingSpec,
+    Capabilities, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage, Reply, Sent, SettingSpec,
 };
 pub use chat::{meta, split_reference, zenml_payload, Access, ZENML_KEYS, ZENML_LOGO};
 pub use http::{Request, Response};
@@ -81,15 +80,9 @@ pub trait Flavor {
 
     /// Lists replies to the message `reference` posted after `cursor`
     /// (oldest first). The default says the flavor cannot read replies.
-    fn replies(
-        settings: &Settings,
-        reference: String,
-        cursor: Option<String>,
-    ) -> Result<RepliesPage, FlavorError> {
+    fn replies(settings: &Settings, reference: String, cursor: Option<String>) -> Result<RepliesPage, FlavorError> {
         let _ = (settings, reference, cursor);
-        Err(FlavorError::Unsupported(
-            "this flavor cannot read replies".to_string(),
-        ))
+        Err(FlavorError::Unsupported("this flavor cannot read replies".to_string()))
     }
 }
 

@@ -17,20 +17,13 @@ impl Settings {
 
     /// The value of `name`, if set to something non-empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.trim().is_empty())
+        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.trim().is_empty())
     }
 
     /// The value of `name`, or an `invalid-settings` error saying how to set it.
     pub fn require(&self, name: &str) -> Result<&str, FlavorError> {
         self.get(name).ok_or_else(|| {
-            FlavorError::InvalidSettings(format!(
-                "setting `{name}` is required: pass --set {name}=VALUE"
-            ))
+            FlavorError::InvalidSettings(format!("setting `{name}` is required: pass --set {name}=VALUE"))
         })
     }
 }

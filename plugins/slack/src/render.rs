@@ -34,7 +34,6 @@ const BUTTON_LABEL_MAX: usize = 75;
 /// A button's URL.
 const BUTTON_URL_MAX: usize = 3000;
 
-
 /// The JSON payload for `message`, without `channel` / `thread_ts`.
 pub fn payload(message: &Message) -> Result<Map<String, Value>, FlavorError> {
     let mut payload = match &message.raw {
@@ -84,7 +83,6 @@ fn raw_payload(raw: &str) -> Result<Map<String, Value>, FlavorError> {
         _ => Err(bad("not an object".into())),
     }
 }
-
 
 fn mrkdwn(text: &str, max: usize) -> Value {
     json!({"type": "mrkdwn", "text": truncate(text, max)})

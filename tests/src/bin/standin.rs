@@ -34,7 +34,10 @@ fn main() {
                 if m.bot_id.is_none() || !seen.insert(m.ts.clone()) {
                     continue;
                 }
-                eprintln!("standin: the bot posted {}", serde_json::json!({"ts": m.ts, "text": m.text, "thread_ts": m.thread_ts}));
+                eprintln!(
+                    "standin: the bot posted {}",
+                    serde_json::json!({"ts": m.ts, "text": m.text, "thread_ts": m.thread_ts})
+                );
                 if let (Some(wait), None) = (approve_after, &m.thread_ts) {
                     if m.text.trim_end().ends_with('?') {
                         let slack = watcher.clone();

@@ -128,7 +128,8 @@ impl<A: ChatApi> Clone for Service<A> {
 impl<A: ChatApi> Service<A> {
     /// Serves `api` on 127.0.0.1 (an ephemeral port), starting from `store`.
     pub fn start(api: A, store: Store) -> Self {
-        let state = Arc::new(Mutex::new(State { store, violations: Vec::new(), seen: Vec::new(), faults: Faults::default() }));
+        let state =
+            Arc::new(Mutex::new(State { store, violations: Vec::new(), seen: Vec::new(), faults: Faults::default() }));
         let api = Arc::new(api);
         let (s, a) = (state.clone(), api.clone());
         let router = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
@@ -175,7 +176,14 @@ impl<A: ChatApi> Service<A> {
 
     /// `author` posts `text` in `channel` (in the thread of `thread`);
     /// returns the new message's id.
-    pub fn say_as(&self, channel: &str, author: &Author, text: &str, thread: Option<&str>, extra: Map<String, Value>) -> String {
+    pub fn say_as(
+        &self,
+        channel: &str,
+        author: &Author,
+        text: &str,
+        thread: Option<&str>,
+        extra: Map<String, Value>,
+    ) -> String {
         self.state().store.post(channel, author, text, thread, extra).id.clone()
     }
 
@@ -200,7 +208,14 @@ impl<A: ChatApi> Service<A> {
 }
 
 /// Every request, every service: name it, answer it (or its fault), log it.
-fn handle<A: ChatApi>(state: &Mutex<State>, api: &A, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+fn handle<A: ChatApi>(
+    state: &Mutex<State>,
+    api: &A,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut seen = Seen {
         operation: String::new(),
         method: method.to_string(),

@@ -73,7 +73,8 @@ pub(crate) fn error(status: u16, code: u32, message: &str) -> Answer {
 
 /// Discord's rate-limit headers for a bucket with `remaining` calls left.
 fn rate_headers(answer: Answer, remaining: u32, reset_after: f64) -> Answer {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
     answer
         .header("x-ratelimit-limit", 5)
         .header("x-ratelimit-remaining", remaining)
@@ -165,7 +166,9 @@ pub(crate) fn list_messages(
     let mut msgs: Vec<&crate::chat::Message> = store.messages(channel).collect();
     msgs.sort_by_key(|m| id(m));
     let picked: Vec<&crate::chat::Message> = match (after, before) {
-        (Some(a), _) => msgs.into_iter().filter(|m| id(m) > a && before.is_none_or(|b| id(m) < b)).take(limit).collect(),
+        (Some(a), _) => {
+            msgs.into_iter().filter(|m| id(m) > a && before.is_none_or(|b| id(m) < b)).take(limit).collect()
+        }
         (None, Some(b)) => {
             let older: Vec<&crate::chat::Message> = msgs.into_iter().filter(|m| id(m) < b).collect();
             older[older.len().saturating_sub(limit)..].to_vec()

@@ -15,9 +15,9 @@
 
 pub mod api;
 pub mod spec;
-pub mod webhook;
 #[cfg(test)]
 mod tests;
+pub mod webhook;
 
 use std::ops::Deref;
 
@@ -89,13 +89,7 @@ fn rfc3339(ms: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+00:00",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        ms % 1000
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+00:00", rem / 3600, (rem % 3600) / 60, rem % 60, ms % 1000)
 }
 
 /// The running stand-in; the shared helpers come from [`Service`].

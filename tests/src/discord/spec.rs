@@ -106,10 +106,8 @@ pub fn check_body(endpoint: Endpoint, body: &Value) -> Vec<String> {
         Endpoint::CreateMessage => &s.create,
         Endpoint::ExecuteWebhook => &s.webhook,
     };
-    let mut problems: Vec<String> = validator
-        .iter_errors(body)
-        .map(|e| format!("schema: {} at `{}`", e, e.instance_path()))
-        .collect();
+    let mut problems: Vec<String> =
+        validator.iter_errors(body).map(|e| format!("schema: {} at `{}`", e, e.instance_path())).collect();
     problems.extend(doc_limits(body));
     problems
 }
@@ -138,7 +136,11 @@ pub fn doc_limits(body: &Value) -> Vec<String> {
         _ => true,
     };
     let forward = body["message_reference"]["type"] == json!(1);
-    if !forward && !["content", "embeds", "components", "sticker_ids", "poll", "shared_client_theme", "attachments"].iter().any(|k| has(k)) {
+    if !forward
+        && !["content", "embeds", "components", "sticker_ids", "poll", "shared_client_theme", "attachments"]
+            .iter()
+            .any(|k| has(k))
+    {
         problems.push("docs: a message needs at least one of content, embeds, components, files, poll".into());
     }
     problems

@@ -12,8 +12,11 @@ fn timestamps() {
     assert_eq!(rfc3339(1_462_015_105_796), "2016-04-30T11:18:25.796+00:00");
 }
 
-const BOT_HEADERS: [(&str, &str); 3] =
-    [("Authorization", concat!("Bot ", "MTEx.standin-bot-token.S3cr3tDiscordT0ken")), ("Content-Type", "application/json"), ("User-Agent", "DiscordBot (https://example.com, 1)")];
+const BOT_HEADERS: [(&str, &str); 3] = [
+    ("Authorization", concat!("Bot ", "MTEx.standin-bot-token.S3cr3tDiscordT0ken")),
+    ("Content-Type", "application/json"),
+    ("User-Agent", "DiscordBot (https://example.com, 1)"),
+];
 
 #[test]
 fn standin_lists_newest_first_with_increasing_snowflakes() {
@@ -23,14 +26,26 @@ fn standin_lists_newest_first_with_increasing_snowflakes() {
     let ann = Author::human("3000", "ann");
     let ids: Vec<u64> = (0..5).map(|i| svc.post(&c, &ann, &format!("m{i}"), None).parse().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
-    let r = request(&svc.origin(), "GET", &format!("/api/v10/channels/{c}/messages?after={}&limit=2", ids[0]), &BOT_HEADERS, "");
+    let r = request(
+        &svc.origin(),
+        "GET",
+        &format!("/api/v10/channels/{c}/messages?after={}&limit=2", ids[0]),
+        &BOT_HEADERS,
+        "",
+    );
     assert_eq!(r.status, 200);
     assert!(r.header("x-ratelimit-bucket").is_some());
     let listed: Vec<Value> = serde_json::from_str(&r.body).unwrap();
     // The two right after ids[0], newest first.
     let got: Vec<&str> = listed.iter().map(|m| m["content"].as_str().unwrap()).collect();
     assert_eq!(got, ["m2", "m1"]);
-    let r = request(&svc.origin(), "GET", &format!("/api/v10/channels/{c}/messages?before={}&limit=2", ids[4]), &BOT_HEADERS, "");
+    let r = request(
+        &svc.origin(),
+        "GET",
+        &format!("/api/v10/channels/{c}/messages?before={}&limit=2", ids[4]),
+        &BOT_HEADERS,
+        "",
+    );
     let listed: Vec<Value> = serde_json::from_str(&r.body).unwrap();
     assert_eq!(listed.iter().map(|m| m["content"].as_str().unwrap()).collect::<Vec<_>>(), ["m3", "m2"]);
     let r = request(&svc.origin(), "GET", &format!("/api/v10/channels/{c}/messages?limit=101"), &BOT_HEADERS, "");
@@ -65,17 +80,31 @@ fn standin_replies_threads_and_bots() {
 fn standin_errors_and_rate_limits() {
     let svc = DiscordService::start();
     let c = svc.channel();
-    let wrong = [("Authorization", "Bot nope"), ("Content-Type", "application/json"), ("User-Agent", "DiscordBot (x, 1)")];
+    let wrong =
+        [("Authorization", "Bot nope"), ("Content-Type", "application/json"), ("User-Agent", "DiscordBot (x, 1)")];
     let r = request(&svc.origin(), "POST", &format!("/api/v10/channels/{c}/messages"), &wrong, r#"{"content":"x"}"#);
     assert_eq!((r.status, r.json()), (401, json!({"message": "401: Unauthorized", "code": 0})));
-    let r = request(&svc.origin(), "POST", &format!("/api/v10/channels/{}/messages", svc.unused_id()), &BOT_HEADERS, r#"{"content":"x"}"#);
+    let r = request(
+        &svc.origin(),
+        "POST",
+        &format!("/api/v10/channels/{}/messages", svc.unused_id()),
+        &BOT_HEADERS,
+        r#"{"content":"x"}"#,
+    );
     assert_eq!((r.status, r.json()), (404, json!({"message": "Unknown Channel", "code": 10003})));
     let hidden = svc.add_forbidden_channel();
-    let r = request(&svc.origin(), "POST", &format!("/api/v10/channels/{hidden}/messages"), &BOT_HEADERS, r#"{"content":"x"}"#);
+    let r = request(
+        &svc.origin(),
+        "POST",
+        &format!("/api/v10/channels/{hidden}/messages"),
+        &BOT_HEADERS,
+        r#"{"content":"x"}"#,
+    );
     assert_eq!((r.status, r.json()["code"].clone()), (403, json!(50001)));
 
     svc.inject("*", Fault::RateLimited { retry_after_s: 1.5, global: true });
-    let r = request(&svc.origin(), "POST", &format!("/api/v10/channels/{c}/messages"), &BOT_HEADERS, r#"{"content":"x"}"#);
+    let r =
+        request(&svc.origin(), "POST", &format!("/api/v10/channels/{c}/messages"), &BOT_HEADERS, r#"{"content":"x"}"#);
     assert_eq!(r.status, 429);
     let body = r.json();
     assert_eq!((body["retry_after"].as_f64(), body["global"].as_bool()), (Some(1.5), Some(true)));

@@ -158,9 +158,13 @@ impl SlackRequest for Seen {
                     params.extend(map.into_iter().map(|(name, value)| Param { name, value, place: Place::Json }));
                 }
             }
-            "application/x-www-form-urlencoded" => params.extend(
-                decode_form(&self.text()).into_iter().map(|(name, v)| Param { name, value: Value::String(v), place: Place::Form }),
-            ),
+            "application/x-www-form-urlencoded" => {
+                params.extend(decode_form(&self.text()).into_iter().map(|(name, v)| Param {
+                    name,
+                    value: Value::String(v),
+                    place: Place::Form,
+                }))
+            }
             _ => {}
         }
         params
@@ -231,7 +235,8 @@ fn post_message(store: &mut Store, req: &Seen) -> Answer {
         Some(v) => Some(v),
     };
     if let Some(Err(errors)) = blocks.as_ref().map(check_blocks) {
-        return Answer::json(200, &json!({"ok": false, "error": "invalid_blocks", "errors": errors})).error("invalid_blocks");
+        return Answer::json(200, &json!({"ok": false, "error": "invalid_blocks", "errors": errors}))
+            .error("invalid_blocks");
     }
     let text = req.param_str("text").unwrap_or_default();
     if text.is_empty() && blocks.is_none() {
@@ -367,5 +372,8 @@ fn thread_replies(store: &Store, req: &Seen) -> Answer {
         // Slack lists the parent first on the first page, whatever the window.
         messages.insert(0, message_json(store, parent));
     }
-    Answer::json(200, &json!({"ok": true, "messages": messages, "has_more": has_more, "response_metadata": {"next_cursor": next}}))
+    Answer::json(
+        200,
+        &json!({"ok": true, "messages": messages, "has_more": has_more, "response_metadata": {"next_cursor": next}}),
+    )
 }

@@ -17,9 +17,9 @@
 pub mod api;
 pub mod blocks;
 pub mod spec;
-pub mod webhook;
 #[cfg(test)]
 mod tests;
+pub mod webhook;
 
 use std::ops::Deref;
 
@@ -163,7 +163,14 @@ impl SlackService {
         self.state().store.add_channel(Channel { bot_member: false, ..Channel::with_bot(id) });
     }
 
-    fn post(&self, channel: &str, author: Author, text: &str, thread_ts: Option<&str>, extra: Map<String, Value>) -> String {
+    fn post(
+        &self,
+        channel: &str,
+        author: Author,
+        text: &str,
+        thread_ts: Option<&str>,
+        extra: Map<String, Value>,
+    ) -> String {
         assert!(self.state().store.channel(channel).is_some(), "no channel {channel}");
         self.say_as(channel, &author, text, thread_ts, extra)
     }

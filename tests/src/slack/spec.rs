@@ -55,9 +55,8 @@ pub fn path() -> std::path::PathBuf {
 /// Loads the spec.
 pub fn load() -> Value {
     let path = path();
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("cannot read the Slack OpenAPI spec {}: {e}", path.display())
-    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read the Slack OpenAPI spec {}: {e}", path.display()));
     serde_json::from_str(&text).expect("the Slack spec is JSON")
 }
 

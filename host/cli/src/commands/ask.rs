@@ -117,7 +117,8 @@ impl Progress for Waiting {
         }
         let pb = ProgressBar::new_spinner();
         pb.set_style(
-            ProgressStyle::with_template("{spinner} {msg} ({prefix})").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template("{spinner} {msg} ({prefix})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         pb.enable_steady_tick(Duration::from_millis(120));
         let deadline = Instant::now() + opts.timeout;

@@ -70,7 +70,9 @@ impl ListFlavors {
     async fn execute(self, ctx: &Context) -> CommandResult {
         for (name, loaded) in ctx.host.flavors().await? {
             match loaded {
-                Ok((f, source)) => out!("{name}\t{}\t{}\t{}", f.info().version, source_text(&source), f.info().description),
+                Ok((f, source)) => {
+                    out!("{name}\t{}\t{}\t{}", f.info().version, source_text(&source), f.info().description)
+                }
                 Err(e) => out!("{name}\t?\tbroken\t{}", crate::output::explain(&e)),
             }
         }
@@ -152,11 +154,7 @@ fn source_text(source: &FlavorSource) -> String {
 /// One line about an automatic prune, when it removed something.
 fn print_pruned(pruned: &Pruned) -> Result<(), CliError> {
     if !pruned.removed.is_empty() {
-        out!(
-            "compile cache: removed {} unused artifact(s), freed {}",
-            pruned.removed.len(),
-            bytes(pruned.freed)
-        );
+        out!("compile cache: removed {} unused artifact(s), freed {}", pruned.removed.len(), bytes(pruned.freed));
     }
     Ok(())
 }
