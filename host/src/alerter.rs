@@ -350,7 +350,7 @@ impl Alerter {
         Error::CallFailed {
             alerter: Some(self.name.clone()),
             label: self.flavor.label(),
-            error: e.redacted(self.net.secrets()),
+            error: Box::new(e.redacted(self.net.secrets())),
             denied: self.net.take_denied(),
         }
     }

@@ -319,7 +319,7 @@ pub enum Error {
         /// `flavor "<name>" <version>`.
         label: String,
         /// What happened.
-        error: CallError,
+        error: Box<CallError>,
         /// Requests the egress policy refused during the call.
         denied: Vec<Denial>,
     },
@@ -362,7 +362,11 @@ impl Error {
     pub fn class(&self) -> ErrorClass {
         use crate::flavor::FlavorError;
         match self {
-            Error::CallFailed { error: CallError::Flavor(FlavorError::InvalidSettings(_)), .. } => ErrorClass::Input,
+            Error::CallFailed { error, .. }
+                if matches!(**error, CallError::Flavor(FlavorError::InvalidSettings(_))) =>
+            {
+                ErrorClass::Input
+            }
             Error::BrokenFlavor { error, .. } => error.class(),
             Error::StateDir { .. } | Error::CallFailed { .. } | Error::Io { .. } | Error::Internal(_) => {
                 ErrorClass::Failure

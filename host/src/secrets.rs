@@ -93,7 +93,7 @@ impl SecretSet {
             format!("alerter-secret-{}-{}", self.nonce, key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
         self.entries.push((placeholder.clone(), value));
         // Longest values first, so a secret containing another is redacted whole.
-        self.entries.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+        self.entries.sort_by_key(|e| std::cmp::Reverse(e.1.len()));
         placeholder
     }
 

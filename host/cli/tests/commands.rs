@@ -220,7 +220,7 @@ fn secrets_are_resolved_by_the_host_and_never_shown() {
     assert!(!run.all().contains(wrong), "{}", run.all());
 
     // The environment overrides the store; a missing secret is one clear line.
-    a.env(&"ALERTER_SECRET_CI_TOK".to_string(), SECRET);
+    a.env("ALERTER_SECRET_CI_TOK", SECRET);
     a.run(&["post", "env token"]).ok();
     let b = alerter_tests::alerter!();
     b.run(&["flavor", "register", flavors::ECHO]).ok();

@@ -124,19 +124,19 @@ pub mod log {
 
     /// Logs at debug level.
     pub fn debug(message: &str) {
-        write(LogLevel::Debug, message)
+        write(LogLevel::Debug, message);
     }
     /// Logs at info level.
     pub fn info(message: &str) {
-        write(LogLevel::Info, message)
+        write(LogLevel::Info, message);
     }
     /// Logs at warn level.
     pub fn warn(message: &str) {
-        write(LogLevel::Warn, message)
+        write(LogLevel::Warn, message);
     }
     /// Logs at error level.
     pub fn error(message: &str) {
-        write(LogLevel::Error, message)
+        write(LogLevel::Error, message);
     }
 }
 

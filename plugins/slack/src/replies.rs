@@ -17,7 +17,7 @@ const MAX_PAGES: usize = 10;
 
 /// Lists what was posted after `ts` in `channel` (and in its thread) since
 /// `cursor`.
-pub fn list(api: &Api, channel: &str, ts: &str, cursor: Option<&str>) -> Result<RepliesPage, FlavorError> {
+pub fn list(api: &Api<'_>, channel: &str, ts: &str, cursor: Option<&str>) -> Result<RepliesPage, FlavorError> {
     let (top_after, thread_after) = match cursor {
         None => (ts.to_string(), ts.to_string()),
         Some(c) => c
@@ -60,7 +60,7 @@ pub fn list(api: &Api, channel: &str, ts: &str, cursor: Option<&str>) -> Result<
 }
 
 /// Reads up to `MAX_PAGES` pages of `method`'s `messages`.
-fn fetch_all(api: &Api, method: &str, params: &[(&str, &str)]) -> Result<Vec<Value>, FlavorError> {
+fn fetch_all(api: &Api<'_>, method: &str, params: &[(&str, &str)]) -> Result<Vec<Value>, FlavorError> {
     let mut out = Vec::new();
     let mut next: Option<String> = None;
     for _ in 0..MAX_PAGES {

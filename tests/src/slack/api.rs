@@ -163,7 +163,7 @@ impl SlackRequest for Seen {
                     name,
                     value: Value::String(v),
                     place: Place::Form,
-                }))
+                }));
             }
             _ => {}
         }

@@ -71,7 +71,7 @@ impl ListFlavors {
         for (name, loaded) in ctx.host.flavors().await? {
             match loaded {
                 Ok((f, source)) => {
-                    out!("{name}\t{}\t{}\t{}", f.info().version, source_text(&source), f.info().description)
+                    out!("{name}\t{}\t{}\t{}", f.info().version, source_text(&source), f.info().description);
                 }
                 Err(e) => out!("{name}\t?\tbroken\t{}", crate::output::explain(&e)),
             }
