@@ -195,7 +195,14 @@ fn post_only_alerters_cannot_ask() {
     a.run(&["register", "s", "--flavor", "shout", "--set", &format!("url={origin}"), "--allow-host", &origin]).ok();
     let t = Instant::now();
     let run = a.run(&["ask", "Deploy?"]).expect_code(2);
-    assert!(run.stderr.contains("this alerter cannot read replies"), "{}", run.stderr);
+    // Refused before any "waiting up to ...", with the flavor's own reason
+    // and advice that fits any flavor (no Slack or Discord bot tokens).
+    assert_eq!(
+        run.stderr,
+        "error: this alerter cannot read replies, so it cannot ask (alerter \"s\", flavor \"shout\" 2.0.0: \
+         this flavor cannot read replies); use an alerter whose flavor can read replies\n"
+    );
+    assert!(!run.stderr.contains("waiting up to") && !run.stderr.contains("bot token"), "{}", run.stderr);
     assert!(t.elapsed() < Duration::from_secs(20), "refused at once, not after the 300 s default wait");
     assert!(svc.posted().is_empty(), "no question left unanswerable");
 }

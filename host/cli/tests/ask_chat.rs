@@ -223,6 +223,9 @@ fn webhook_alerter_cannot_ask<C: Chat>() {
     let run = asking.finish().expect_code(2);
     let took = started.elapsed();
     assert!(run.stderr.contains("this alerter cannot read replies"), "{}", run.stderr);
+    // The flavor's own reason, and nothing about waiting.
+    assert!(run.stderr.contains("webhook mode cannot read replies"), "{}", run.stderr);
+    assert!(!run.stderr.contains("waiting up to"), "{}", run.stderr);
     assert!(took < Duration::from_secs(20), "refused at once, not after the 60 s timeout; took {took:?}");
     assert!(run.stderr.contains("alerter \"hook\""), "{}", run.stderr);
     let (webhook_posts, api_requests) = chat.webhook_traffic();

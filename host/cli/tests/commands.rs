@@ -120,8 +120,17 @@ fn undeclared_and_ungranted_hosts_are_denied_with_the_grant_to_add() {
     let origin = svc.origin();
     let a = alerter_tests::alerter!();
     a.run(&["flavor", "register", flavors::ECHO]).ok();
-    // Declared through `url` but plain http on loopback: needs an explicit grant.
-    a.run(&["register", "e", "--flavor", "echo", "--set", &format!("url={origin}")]).ok();
+    // Declared through `url` but plain http on loopback: needs an explicit
+    // grant, which registration already says (and still registers).
+    let run = a.run(&["register", "e", "--flavor", "echo", "--set", &format!("url={origin}")]).ok();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: alerter \"e\" cannot reach {origin} (setting `url`) until it is granted, since plain http needs \
+             an explicit grant: alerter update e --allow-host {origin}\n"
+        )
+    );
+    assert!(run.stdout.starts_with("registered alerter \"e\""), "{}", run.stdout);
     let run = a.run(&["post", "hello"]).expect_code(3);
     let want = format!("alerter update e --allow-host {origin}");
     assert!(run.stderr.contains(&want), "{}", run.stderr);
@@ -150,8 +159,13 @@ fn missing_settings_and_unknown_names_are_one_line_errors() {
     let a = alerter_tests::alerter!();
     a.run(&["flavor", "register", flavors::ECHO]).ok();
     let before = registry(&a);
+    // `register` says to pass the setting on its own command line, not to
+    // update an alerter that does not exist yet.
     let run = a.run(&["register", "e", "--flavor", "echo"]).expect_code(2);
-    assert!(run.stderr.contains("needs setting `url`") && run.stderr.contains("--set url=VALUE"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: alerter \"e\" (flavor \"echo\") needs setting `url` (Base URL of the service); pass --set url=VALUE\n"
+    );
     assert_eq!(registry(&a), before, "a failed command leaves the registry as it was");
 
     let run = a
@@ -165,6 +179,15 @@ fn missing_settings_and_unknown_names_are_one_line_errors() {
     let run = a.run(&["post", "hi", "--alerter", "ghost"]).expect_code(2);
     assert!(run.stderr.contains("unknown alerter \"ghost\""), "{}", run.stderr);
     assert_eq!(registry(&a), before);
+
+    // Once it exists, `alerter update` is the fix.
+    a.run(&["register", "e", "--flavor", "echo", "--set", "url=https://chat.example"]).ok();
+    let run = a.run(&["update", "e", "--unset", "url"]).expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: alerter \"e\" (flavor \"echo\") needs setting `url` (Base URL of the service); \
+         run `alerter update e --set url=VALUE` or pass --set url=VALUE\n"
+    );
 }
 
 #[test]
@@ -301,9 +324,26 @@ fn traps_and_limits_are_typed_errors() {
     let a = alerter_tests::alerter!();
     a.run(&["flavor", "register", flavors::UNRULY]).ok();
     a.run(&["register", "u", "--flavor", "unruly"]).ok();
+    // A trap shows the guest's own last words without -v: a Rust panic's
+    // message and place, the end of a (Python-style) traceback.
     let run = a.run(&["post", "trap"]).expect_code(3);
     assert!(
-        run.stderr.contains("flavor \"unruly\" 0.0.1: trapped") && run.stderr.contains("unruly flavor asked to trap"),
+        run.stderr.starts_with("error: flavor \"unruly\" 0.0.1: trapped: panicked at fixtures/unruly/src/lib.rs:")
+            && run.stderr.trim_end().ends_with(": unruly flavor asked to trap"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let run = a.run(&["post", "traceback"]).expect_code(3);
+    assert_eq!(
+        run.stderr,
+        "error: flavor \"unruly\" 0.0.1: trapped: File \"flavor.py\", line 12, in send | \
+         raise ValueError(\"the service said no\") | ValueError: the service said no\n"
+    );
+    // -v shows everything it printed.
+    let run = a.run(&["post", "traceback", "-v"]).expect_code(3);
+    assert!(
+        run.stderr.contains("printed on stderr") && run.stderr.contains("Traceback (most recent call last):"),
         "{}",
         run.stderr
     );
@@ -407,4 +447,36 @@ fn redirects_are_not_followed_and_big_responses_are_refused() {
     // A 9 MiB answer is over the 8 MiB cap.
     let run = a.run(&["post", &format!("fetch:{origin}/big")]).expect_code(3);
     assert!(run.stderr.contains("too large") && run.stderr.contains("byte cap"), "{}", run.stderr);
+}
+
+#[test]
+fn grants_that_settings_need_are_named_at_registration() {
+    let a = alerter_tests::alerter!();
+    a.run(&["flavor", "register", flavors::ECHO]).ok();
+    // An https URL on an internal address needs a grant too.
+    let run = a.run(&["register", "i", "--flavor", "echo", "--set", "url=https://10.0.0.7:8443"]).ok();
+    assert_eq!(
+        run.stderr,
+        "warning: alerter \"i\" cannot reach https://10.0.0.7:8443 (setting `url`) until it is granted, since \
+         internal addresses need an explicit grant: alerter update i --allow-host https://10.0.0.7:8443\n"
+    );
+    // `update` warns the same way, and following the advice ends the warning.
+    let run = a.run(&["update", "i", "--set", "url=http://localhost:8080"]).ok();
+    assert!(run.stderr.contains("alerter update i --allow-host http://localhost:8080\n"), "{}", run.stderr);
+    let run = a.run(&["update", "i", "--allow-host", "http://localhost:8080"]).ok();
+    assert_eq!(run.stderr, "", "granted: nothing to warn about");
+    // A public https URL is granted by default: no warning.
+    let run = a.run(&["register", "p", "--flavor", "echo", "--set", "url=https://chat.example"]).ok();
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn a_closed_stdout_ends_a_command_quietly() {
+    // As in `alerter flavor list | head -1`: the reader went away before
+    // alerter wrote; that is no error and no panic.
+    let a = alerter_tests::alerter!();
+    for args in [&["flavor", "list"][..], &["list"], &["flavor", "describe", "slack"], &["secret", "list"]] {
+        let run = a.spawn_with_closed_stdout(args).finish().ok();
+        assert_eq!(run.stderr, "", "{args:?}");
+    }
 }
