@@ -63,7 +63,7 @@ pub fn line(args: fmt::Arguments<'_>) -> Result<(), CliError> {
     }
 }
 
-/// `out!("...", args)`: [`line`], returning early on error.
+/// `out!("...", args)`: [`line()`], returning early on error.
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::output::line(format_args!($($arg)*))?

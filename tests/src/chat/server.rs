@@ -11,7 +11,7 @@ pub struct Server {
 }
 
 impl Server {
-    /// Serves `router` on 127.0.0.1:<ephemeral>.
+    /// Serves `router` on `127.0.0.1:<ephemeral port>`.
     pub fn start(router: axum::Router) -> Server {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         std_listener.set_nonblocking(true).expect("nonblocking");

@@ -247,7 +247,7 @@ impl DiscordService {
     }
 
     /// Lists `channel`'s messages the way Discord's `GET
-    /// /channels/{id}/messages` does (see [`api::list_messages`]).
+    /// /channels/{id}/messages` does: newest first, after or before an id.
     pub fn list(&self, channel: &str, after: Option<u64>, before: Option<u64>, limit: usize) -> Vec<Value> {
         api::list_messages(&self.state().store, channel, after, before, limit)
     }
