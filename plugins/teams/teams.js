@@ -2,7 +2,7 @@
 // its size budget and what the answers mean. Plain JavaScript: tested under
 // Node (test/teams.test.js); flavor.js wires it to the component.
 
-import { Request, levelEmoji, log, rejected, truncate, utf8Length } from '../sdk-js/core.js';
+import { Request, levelEmoji, log, rateLimited, rejected, truncate, utf8Length } from '../sdk-js/core.js';
 
 export const VERSION = '0.1.0';
 
@@ -136,9 +136,11 @@ export function send(url, message) {
   log.debug(`teams: HTTP ${resp.status}`);
   if (resp.status === 429) throw resp.rateLimited(5000);
   if (!resp.isSuccess) throw errorFor(resp);
-  // Old Office 365 connectors answer 200 with an error text instead of a status.
+  // Old Office 365 connectors answer 200 with an error text instead of a
+  // status, throttling included ("... returned HTTP error 429 ...").
   if (resp.status === 200 && /delivery failed|returned HTTP error/i.test(resp.text)) {
     const m = /HTTP error (\d{3})/.exec(resp.text);
+    if (m && m[1] === '429') throw rateLimited(5000, `Teams: ${truncate(resp.text.trim(), 300)}`);
     throw rejected(m ? m[1] : 'delivery-failed', `Teams: ${truncate(resp.text.trim(), 300)}`);
   }
   // Workflows answers 202 with an empty body; the run id, when given, is the only reference.
