@@ -140,11 +140,20 @@ size_t strlen(const char *s) {
 /* ======================================================================== */
 /* strings and buffers                                                        */
 
+/* The empty string. The generated glue frees a string only when its length
+ * is not zero, so an empty string must not own a heap block: it would never
+ * be freed, and the arena would never rewind. free() ignores this pointer. */
+static uint8_t EMPTY[1];
+
 sdk_str_t sdk_str_dup_n(const void *p, size_t n) {
   sdk_str_t s;
-  s.ptr = malloc(n ? n : 1);
-  if (n) memcpy(s.ptr, p, n);
   s.len = n;
+  if (n == 0) {
+    s.ptr = EMPTY;
+    return s;
+  }
+  s.ptr = malloc(n);
+  memcpy(s.ptr, p, n);
   return s;
 }
 
@@ -237,7 +246,10 @@ void sdk_buf_put_lossy(sdk_buf_t *b, const void *data, size_t n) {
 
 sdk_str_t sdk_buf_take(sdk_buf_t *b) {
   sdk_str_t s;
-  if (!b->ptr) b->ptr = malloc(1);
+  if (b->len == 0) {
+    free(b->ptr); /* see EMPTY */
+    b->ptr = EMPTY;
+  }
   s.ptr = b->ptr;
   s.len = b->len;
   b->ptr = NULL;

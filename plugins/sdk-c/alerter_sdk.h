@@ -72,7 +72,8 @@ void sdk_buf_u64(sdk_buf_t *b, uint64_t v);
 /** Appends bytes from outside (a response) as valid UTF-8: each invalid
  *  sequence becomes U+FFFD. A returned string must be valid UTF-8. */
 void sdk_buf_put_lossy(sdk_buf_t *b, const void *p, size_t n);
-/** The buffer's bytes as a string; the buffer is left empty. */
+/** The buffer's bytes as a string; the buffer is left empty. An empty
+ *  result owns no memory (the glue frees only non-empty strings). */
 sdk_str_t sdk_buf_take(sdk_buf_t *b);
 void sdk_buf_free(sdk_buf_t *b);
 
