@@ -31,7 +31,7 @@ class Flavor(alerter_flavor.Flavor):
             Setting("parse_mode", "Formatting: HTML, MarkdownV2 or none", default="HTML"),
         ],
         hosts=ORIGINS,
-        capabilities=Capabilities(post=True, read_replies=True, threads=True, attachments=False, reactions=True, update=True),
+        capabilities=Capabilities(post=True, read_replies=True, threads=True, attachments=True, reactions=True, update=True),
     )
 
     def send(self, settings, message):

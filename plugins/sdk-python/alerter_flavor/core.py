@@ -299,6 +299,33 @@ class Request:
         self.body = body
         return self.header("content-type", content_type)
 
+    def multipart(
+        self,
+        fields: Sequence[Tuple[str, str]] = (),
+        files: Sequence[Tuple[str, str, str, bytes]] = (),
+    ) -> "Request":
+        """A multipart/form-data body: text `fields` (name, value) and `files`
+        (field name, file name, media type, bytes). The boundary is chosen
+        so that it occurs in no part."""
+        parts = [v.encode("utf-8") for _, v in fields] + [bytes(f[3]) for f in files]
+        n = 0
+        boundary = "alerter-form-boundary-0"
+        while any(boundary.encode() in p for p in parts):
+            n += 1
+            boundary = f"alerter-form-boundary-{n}"
+        body = bytearray()
+        for name, value in fields:
+            body += f'--{boundary}\r\nContent-Disposition: form-data; name="{_form_quote(name)}"\r\n\r\n'.encode()
+            body += value.encode("utf-8") + b"\r\n"
+        for field_name, file_name, media_type, data in files:
+            body += (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{_form_quote(field_name)}"; '
+                f'filename="{_form_quote(file_name)}"\r\nContent-Type: {media_type or "application/octet-stream"}\r\n\r\n'
+            ).encode("utf-8")
+            body += bytes(data) + b"\r\n"
+        body += f"--{boundary}--\r\n".encode()
+        return self.data(bytes(body), f"multipart/form-data; boundary={boundary}")
+
     def send_raw(self) -> "Response":
         """Sends the request; raises `HttpFailure` when no response came."""
         if _transport is None:
@@ -377,6 +404,12 @@ class Response:
         if limited:
             raise limited
         raise Rejected(str(self.status), f"HTTP {self.status}: {truncate(self.text, 300)}")
+
+
+def _form_quote(name: str) -> str:
+    """A name in a Content-Disposition header: quotes and line breaks
+    percent-encoded, as browsers do; other UTF-8 kept."""
+    return name.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
 
 
 def parse_retry_after(value: Optional[str]) -> Optional[int]:

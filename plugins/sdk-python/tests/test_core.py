@@ -164,3 +164,19 @@ def test_log_sink():
 def test_flavor_base_needs_the_bindings():
     with pytest.raises(ImportError):
         af.Flavor  # noqa: B018 - only inside a componentize-py build
+
+
+def test_multipart_body(sent):
+    calls, answers = sent
+    answers.append(af.Response(200))
+    data = b"a--alerter-form-boundary-0b"
+    af.Request.post("https://x.test/up").multipart([("chat_id", "42"), ("caption", "é")], [("doc", 'a"b\n.txt', "text/plain", data)]).send()
+    _, _, headers, body = calls[0]
+    ctype = dict(headers)["content-type"]
+    assert ctype == "multipart/form-data; boundary=alerter-form-boundary-1"  # 0 occurs in the data
+    assert body == (
+        b'--alerter-form-boundary-1\r\nContent-Disposition: form-data; name="chat_id"\r\n\r\n42\r\n'
+        b'--alerter-form-boundary-1\r\nContent-Disposition: form-data; name="caption"\r\n\r\n\xc3\xa9\r\n'
+        b'--alerter-form-boundary-1\r\nContent-Disposition: form-data; name="doc"; filename="a%22b%0A.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\n" + data + b"\r\n--alerter-form-boundary-1--\r\n"
+    )

@@ -24,6 +24,7 @@ from alerter_flavor import (
     Settings,
     log,
     truncate,
+    utf16_len,
 )
 
 from . import render
@@ -177,7 +178,52 @@ def send(cfg: Config, message: Message) -> Sent:
         raise Internal(f"sendMessage answered without a message: {truncate(json.dumps(result), 200)}")
     rchat = result.get("chat") if isinstance(result.get("chat"), dict) else {}
     chat_ref = str(rchat.get("id", chat))
+    if message.attachments:
+        send_attachments(cfg, chat_ref, result["message_id"], message.attachments)
     return Sent(reference=f"{chat_ref}:{result['message_id']}", link=message_link(rchat, result["message_id"]))
+
+
+# sendPhoto takes JPEG, PNG and WebP up to 10 MB; anything else is a document
+# (up to 50 MB through the public Bot API).
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_PHOTO = 10 * 1024 * 1024
+
+
+def call_multipart(cfg: Config, method: str, fields, files) -> Any:
+    resp = Request.post(cfg.url(method)).multipart(fields, files).send()
+    log.debug(f"telegram {method}: HTTP {resp.status}")
+    answer = resp.json_or_none()
+    if resp.is_success and isinstance(answer, dict) and answer.get("ok") is True:
+        return answer.get("result")
+    raise error_for(resp.status, answer, resp.text)
+
+
+def send_attachments(cfg: Config, chat: str, reply_to: int, attachments) -> None:
+    """Each file as a reply to the posted message: images as photos (with
+    their name as the caption), the rest as documents. A file Telegram
+    refuses does not undo the message: the failures are posted as one more
+    reply, so people see what is missing."""
+    failed = []
+    for a in attachments:
+        is_photo = a.media_type.lower() in PHOTO_TYPES and len(a.data) <= MAX_PHOTO
+        method, field = ("sendPhoto", "photo") if is_photo else ("sendDocument", "document")
+        fields = [
+            ("chat_id", chat),
+            ("reply_parameters", json.dumps({"message_id": reply_to, "allow_sending_without_reply": True})),
+        ]
+        if is_photo:
+            fields.append(("caption", truncate(a.name, 1024)))
+        try:
+            call_multipart(cfg, method, fields, [(field, a.name, a.media_type, a.data)])
+        except RateLimited:
+            raise
+        except Exception as e:  # noqa: BLE001 - reported below, the message is already out
+            log.warn(f"telegram: could not attach {a.name}: {e}")
+            failed.append(f"{a.name} ({e})")
+    if failed:
+        text = truncate("Could not attach: " + "; ".join(failed), render.MAX_TEXT, render.MARKER, utf16_len)
+        call(cfg, "sendMessage", {"chat_id": chat_param(chat), "text": text,
+                                  "reply_parameters": {"message_id": reply_to, "allow_sending_without_reply": True}})
 
 
 def update(cfg: Config, reference: str, message: Message) -> None:

@@ -255,3 +255,71 @@ def test_getupdates_conflict_with_webhook(bot):
 
 def test_utf16_slice():
     assert api.utf16_slice("😀ab", 2, 2) == "ab"
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+def parts(body: bytes, content_type: str):
+    boundary = content_type.split("boundary=")[1].encode()
+    out = {}
+    for chunk in body.split(b"--" + boundary)[1:-1]:
+        assert chunk.startswith(b"\r\n") and chunk.endswith(b"\r\n")
+        head, _, data = chunk[2:-2].partition(b"\r\n\r\n")
+        name = head.split(b'name="')[1].split(b'"')[0].decode()
+        out[name] = (head.decode(), data)
+    return out
+
+
+class RawBot(FakeBot):
+    def __call__(self, method, url, headers, body):
+        ctype = dict(headers).get("content-type", "")
+        if ctype.startswith("multipart/"):
+            self.calls.append((url.rsplit("/", 1)[1], url, parts(body, ctype)))
+        else:
+            self.calls.append((url.rsplit("/", 1)[1], url, json.loads(body)))
+        status, answer = self.answers.pop(0)
+        return af.Response(status, [], json.dumps(answer).encode())
+
+
+def test_attachments_are_replies_photos_and_documents():
+    bot = RawBot()
+    core.set_transport(bot)
+    try:
+        bot.ok({"message_id": 42, "chat": {"id": -1001234}})
+        bot.ok({"message_id": 43})
+        bot.ok({"message_id": 44})
+        png = b"\x89PNG\r\n\x1a\n" + b"--alerter-form-boundary-0" + b"\x00" * 10
+        m = af.Message(body="loss plot attached", attachments=[
+            af.Attachment("loss.png", "image/png", png),
+            af.Attachment("train \"log\".txt", "text/plain", b"epoch 1\nepoch 2\n"),
+        ])
+        sent = api.send(cfg(), m)
+        assert sent.reference == "-1001234:42"
+        assert [c[0] for c in bot.calls] == ["sendMessage", "sendPhoto", "sendDocument"]
+        photo = bot.calls[1][2]
+        assert photo["chat_id"][1] == b"-1001234" and photo["caption"][1] == b"loss.png"
+        assert json.loads(photo["reply_parameters"][1]) == {"message_id": 42, "allow_sending_without_reply": True}
+        assert photo["photo"][1] == png and 'filename="loss.png"' in photo["photo"][0]
+        assert "Content-Type: image/png" in photo["photo"][0]
+        doc = bot.calls[2][2]
+        assert doc["document"][1] == b"epoch 1\nepoch 2\n"
+        assert 'filename="train %22log%22.txt"' in doc["document"][0]
+    finally:
+        core.set_transport(None)
+
+
+def test_a_refused_attachment_is_reported_in_the_chat():
+    bot = RawBot()
+    core.set_transport(bot)
+    try:
+        bot.ok({"message_id": 42, "chat": {"id": -1001234}})
+        bot.fail(400, "Bad Request: file is too big")
+        bot.ok({"message_id": 44})
+        m = af.Message(body="x", attachments=[af.Attachment("big.bin", "application/octet-stream", b"0" * 100)])
+        assert api.send(cfg(), m).reference == "-1001234:42"
+        note = bot.calls[2]
+        assert note[0] == "sendMessage" and "Could not attach: big.bin" in note[2]["text"]
+        assert "file is too big" in note[2]["text"]
+    finally:
+        core.set_transport(None)
