@@ -215,15 +215,16 @@ def send_attachments(cfg: Config, chat: str, reply_to: int, attachments) -> None
             fields.append(("caption", truncate(a.name, 1024)))
         try:
             call_multipart(cfg, method, fields, [(field, a.name, a.media_type, a.data)])
-        except RateLimited:
-            raise
-        except Exception as e:  # noqa: BLE001 - reported below, the message is already out
+        except Exception as e:  # noqa: BLE001 - the message is out: never fail (a retry would post it twice)
             log.warn(f"telegram: could not attach {a.name}: {e}")
             failed.append(f"{a.name} ({e})")
     if failed:
         text = truncate("Could not attach: " + "; ".join(failed), render.MAX_TEXT, render.MARKER, utf16_len)
-        call(cfg, "sendMessage", {"chat_id": chat_param(chat), "text": text,
-                                  "reply_parameters": {"message_id": reply_to, "allow_sending_without_reply": True}})
+        try:
+            call(cfg, "sendMessage", {"chat_id": chat_param(chat), "text": text,
+                                      "reply_parameters": {"message_id": reply_to, "allow_sending_without_reply": True}})
+        except Exception as e:  # noqa: BLE001 - same reason
+            log.warn(f"telegram: could not report the missing attachments: {e}")
 
 
 def update(cfg: Config, reference: str, message: Message) -> None:

@@ -323,3 +323,17 @@ def test_a_refused_attachment_is_reported_in_the_chat():
         assert "file is too big" in note[2]["text"]
     finally:
         core.set_transport(None)
+
+
+def test_a_rate_limited_attachment_does_not_fail_the_send():
+    bot = RawBot()
+    core.set_transport(bot)
+    try:
+        bot.ok({"message_id": 42, "chat": {"id": -1001234}})
+        bot.fail(429, "Too Many Requests: retry after 3", retry_after=3)
+        bot.fail(429, "Too Many Requests: retry after 3", retry_after=3)
+        m = af.Message(body="x", attachments=[af.Attachment("a.txt", "text/plain", b"a")])
+        assert api.send(cfg(), m).reference == "-1001234:42"
+        assert [c[0] for c in bot.calls] == ["sendMessage", "sendDocument", "sendMessage"]
+    finally:
+        core.set_transport(None)
