@@ -16,7 +16,8 @@
 //   `payload` is the `http-error`, e.g. `{ tag: 'denied', val: '...' }`;
 // - variants are `{ tag, val }` with kebab-case tags, enums are strings
 //   (`'info'`, `'warning'`), `option<T>` is `T | undefined`, `list<u8>` is a
-//   Uint8Array, and `u64` is a BigInt (`retryAfterMs: 1500n`).
+//   Uint8Array; a `u64` arrives as a BigInt, and the SDK returns BigInts
+//   (`retryAfterMs: 1500n`; a safe-integer Number is accepted too).
 
 // --- errors ---------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@
 // componentize-js conventions used here: the export is
 // `export const flavor = {...}` with camelCase method names (defineFlavor
 // builds it), errors are thrown with a `payload` (the SDK's FlavorError),
-// and u64 values are BigInts.
+// and a u64 arrives as a BigInt (the SDK returns BigInts).
 
 import { capabilities, defineFlavor, secret, setting, unsupported, urlSlot } from '../sdk-js/index.js';
 import { VERSION, send } from './teams.js';

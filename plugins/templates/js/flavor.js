@@ -12,7 +12,8 @@
 //   kebab-case case name (an Error without `payload` traps the call);
 // - an imported `result` error (http.fetch) is thrown with its `payload`;
 // - enums are strings ('failure'), `option<T>` is `T | undefined`,
-//   `list<u8>` a Uint8Array, `u64` a BigInt (`retryAfterMs: 1000n`).
+//   `list<u8>` a Uint8Array; a `u64` arrives as a BigInt (`typeof x === 'bigint'`)
+//   and may be returned as a BigInt (`1000n`) or a safe-integer Number.
 import { fetch } from 'alerter:flavor/http@0.2.0';
 import { write } from 'alerter:flavor/log@0.2.0';
 
