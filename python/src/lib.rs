@@ -42,12 +42,49 @@ create_exception!(
      egress was denied, the flavor trapped or hit a limit."
 );
 
-/// The library error as the Python exception of its class.
+/// The library error as the Python exception of its class: its one line,
+/// and what fixes it, worded for Python (the CLI words its own).
 fn py_err(e: Error) -> PyErr {
+    let text = match fix(&e) {
+        Some(fix) => format!("{e}; {fix}"),
+        None => e.to_string(),
+    };
     match e.class() {
-        ErrorClass::Input => ConfigurationError::new_err(e.to_string()),
-        ErrorClass::Failure => DeliveryError::new_err(e.to_string()),
+        ErrorClass::Input => ConfigurationError::new_err(text),
+        ErrorClass::Failure => DeliveryError::new_err(text),
     }
+}
+
+/// What to call or run to fix an error, when that is clear.
+fn fix(e: &Error) -> Option<String> {
+    Some(match e {
+        Error::NoHomeDirectory => "set ALERTER_HOME or pass home=DIR".into(),
+        Error::UnknownAlerter { name, .. } => {
+            format!("see alerter.alerters(), or create it with alerter.register(\"{name}\", FLAVOR, settings={{...}})")
+        }
+        Error::NoActiveAlerter => {
+            "pass alerter=NAME, or create one with alerter.register(NAME, FLAVOR, settings={...})".into()
+        }
+        Error::UnknownFlavor { .. } => "see alerter.flavors(), or register one with alerter.register_flavor(PATH)".into(),
+        Error::MissingSetting { setting, alerter_exists: true, .. } => {
+            format!("pass settings={{\"{setting}\": VALUE}}, or set it with `alerter update NAME --set {setting}=VALUE`")
+        }
+        Error::MissingSetting { setting, .. } => format!("pass settings={{\"{setting}\": VALUE}}"),
+        Error::SecretNotSet { reference, env_var } => {
+            format!("call alerter.set_secret(\"{}\", {}=VALUE) or export {env_var}", reference.name, reference.key)
+        }
+        Error::CallFailed { alerter, denied, .. } if !denied.is_empty() => {
+            let name = alerter.as_deref().unwrap_or("NAME");
+            let mut fixes: Vec<String> = denied
+                .iter()
+                .map(|d| format!("grant {} with `alerter update {name} --allow-host {}`", d.origin(), d.origin()))
+                .collect();
+            fixes.dedup();
+            fixes.join("; ")
+        }
+        Error::CannotReadReplies { .. } => "use an alerter whose flavor can read replies".into(),
+        _ => return None,
+    })
 }
 
 fn bad_input(text: impl Into<String>) -> PyErr {
