@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use alerter::{AskOptions, Asked, Error, ErrorClass, FlavorSource, Host, Level, Limits, Message, NewAlerter, Outcome};
+use alerter::{
+    Alerter, AskOptions, Asked, Error, ErrorClass, FlavorSource, Host, Level, Limits, Message, NewAlerter, Outcome,
+};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeError};
 use pyo3::prelude::*;
@@ -65,9 +67,13 @@ fn fix(e: &Error) -> Option<String> {
         Error::NoActiveAlerter => {
             "pass alerter=NAME, or create one with alerter.register(NAME, FLAVOR, settings={...})".into()
         }
-        Error::UnknownFlavor { .. } => "see alerter.flavors(), or register one with alerter.register_flavor(PATH)".into(),
+        Error::UnknownFlavor { .. } => {
+            "see alerter.flavors(), or register one with alerter.register_flavor(PATH)".into()
+        }
         Error::MissingSetting { setting, alerter_exists: true, .. } => {
-            format!("pass settings={{\"{setting}\": VALUE}}, or set it with `alerter update NAME --set {setting}=VALUE`")
+            format!(
+                "pass settings={{\"{setting}\": VALUE}}, or set it with `alerter update NAME --set {setting}=VALUE`"
+            )
         }
         Error::MissingSetting { setting, .. } => format!("pass settings={{\"{setting}\": VALUE}}"),
         Error::SecretNotSet { reference, env_var } => {
@@ -97,6 +103,51 @@ struct Process {
     pid: u32,
     runtime: Arc<tokio::runtime::Runtime>,
     hosts: HashMap<PathBuf, Arc<Host>>,
+    alerters: HashMap<AlerterKey, (Stamp, Arc<Alerter>)>,
+}
+
+/// An alerter as asked for: state directory, name (None: the active one),
+/// setting overrides.
+type AlerterKey = (PathBuf, Option<String>, Vec<(String, String)>);
+
+/// What a resolved alerter depends on, cheap to read: the registry and
+/// the secret store (modification time and size), the files of the flavors
+/// registered by path, and the `ALERTER_SECRET_*` environment. A resolved
+/// alerter is reused while its stamp is unchanged, so a warm `post` does not
+/// re-read the registry and re-load the flavor; any change made by the CLI
+/// or from Python is seen at the next call.
+#[derive(PartialEq, Eq)]
+struct Stamp(Vec<(String, Option<(std::time::SystemTime, u64)>)>);
+
+impl Stamp {
+    fn of(home: &Path) -> Stamp {
+        let stat = |p: &Path| std::fs::metadata(p).ok().and_then(|m| Some((m.modified().ok()?, m.len())));
+        // The state directory's file names (host/src/state.rs).
+        let registry = home.join("registry.toml");
+        let mut parts = vec![
+            (registry.display().to_string(), stat(&registry)),
+            ("secrets".to_string(), stat(&home.join("secrets.toml"))),
+        ];
+        if let Some(paths) = flavor_paths(&registry) {
+            parts.extend(paths.into_iter().map(|p| {
+                let s = stat(&p);
+                (p.display().to_string(), s)
+            }));
+        }
+        let mut env: Vec<(String, String)> =
+            std::env::vars().filter(|(k, _)| k.starts_with("ALERTER_SECRET_")).collect();
+        env.sort();
+        parts.extend(env.into_iter().map(|(k, v)| (format!("{k}={v}"), None)));
+        Stamp(parts)
+    }
+}
+
+/// The files of the flavors registered by path, from the registry.
+fn flavor_paths(registry: &Path) -> Option<Vec<PathBuf>> {
+    let text = std::fs::read_to_string(registry).ok()?;
+    let value: toml::Value = text.parse().ok()?;
+    let flavors = value.get("flavors")?.as_table()?;
+    Some(flavors.values().filter_map(|f| f.get("path")?.as_str().map(PathBuf::from)).collect())
 }
 
 static PROCESS: Mutex<Option<Process>> = Mutex::new(None);
@@ -141,7 +192,7 @@ fn context(home: Option<&Path>) -> Result<(Arc<tokio::runtime::Runtime>, Arc<Hos
             .enable_all()
             .build()
             .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
-        *guard = Some(Process { pid, runtime: Arc::new(runtime), hosts: HashMap::new() });
+        *guard = Some(Process { pid, runtime: Arc::new(runtime), hosts: HashMap::new(), alerters: HashMap::new() });
     }
     let process = guard.as_mut().ok_or_else(|| Error::Internal("no runtime".into()))?;
     let host = match process.hosts.get(&path) {
@@ -155,15 +206,39 @@ fn context(home: Option<&Path>) -> Result<(Arc<tokio::runtime::Runtime>, Arc<Hos
     Ok((process.runtime.clone(), host))
 }
 
+/// The alerter `name` (else the active one) with `overrides`, resolved
+/// again only when its [`Stamp`] changed.
+fn resolved(
+    rt: &tokio::runtime::Runtime,
+    host: &Host,
+    name: Option<&str>,
+    overrides: &[(String, String)],
+) -> Result<Arc<Alerter>, Error> {
+    let key: AlerterKey = (host.home().to_path_buf(), name.map(str::to_string), overrides.to_vec());
+    let stamp = Stamp::of(host.home());
+    {
+        let guard = PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((s, a)) = guard.as_ref().and_then(|p| p.alerters.get(&key)) {
+            if *s == stamp {
+                return Ok(a.clone());
+            }
+        }
+    }
+    let alerter = Arc::new(rt.block_on(host.alerter(name, overrides))?);
+    let mut guard = PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = guard.as_mut() {
+        p.alerters.insert(key, (stamp, alerter.clone()));
+    }
+    Ok(alerter)
+}
+
 fn level(name: &str) -> PyResult<Level> {
     match name.to_ascii_lowercase().as_str() {
         "info" => Ok(Level::Info),
         "success" => Ok(Level::Success),
         "warning" | "warn" => Ok(Level::Warning),
         "failure" | "error" | "critical" => Ok(Level::Failure),
-        _ => Err(bad_input(format!(
-            "level must be one of info, success, warning, failure (got \"{name}\")"
-        ))),
+        _ => Err(bad_input(format!("level must be one of info, success, warning, failure (got \"{name}\")"))),
     }
 }
 
@@ -211,20 +286,21 @@ fn post(
     let message = message.message()?;
     py.detach(|| {
         let (rt, host) = context(home.as_deref())?;
-        rt.block_on(async {
-            let a = host.alerter(alerter.as_deref(), &settings).await?;
-            let sent = a.post(&message).await?;
-            Ok::<_, Error>((sent.reference, sent.link, a.name().to_string(), a.flavor().info().name.clone()))
-        })
+        let a = resolved(&rt, &host, alerter.as_deref(), &settings)?;
+        let sent = rt.block_on(a.post(&message))?;
+        Ok::<_, Error>((sent.reference, sent.link, a.name().to_string(), a.flavor().info().name.clone()))
     })
     .map_err(py_err)
 }
+
+/// What an ask thread sends back: the ask, the alerter's name, its flavor's.
+type AskResult = Result<(Asked, String, String), Error>;
 
 /// An ask running on a thread of its own: [`PendingAsk::wait`] for it,
 /// [`PendingAsk::cancel`] it. Dropping it cancels the ask.
 #[pyclass(module = "alerter._native", frozen)]
 struct PendingAsk {
-    result: Mutex<mpsc::Receiver<Result<(Asked, String, String), Error>>>,
+    result: Mutex<mpsc::Receiver<AskResult>>,
     cancel: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
@@ -280,10 +356,7 @@ impl PendingAsk {
     }
 }
 
-fn outcome_dict<'py>(
-    py: Python<'py>,
-    result: Result<(Asked, String, String), Error>,
-) -> PyResult<Bound<'py, PyDict>> {
+fn outcome_dict<'py>(py: Python<'py>, result: Result<(Asked, String, String), Error>) -> PyResult<Bound<'py, PyDict>> {
     let (asked, alerter, flavor) = result.map_err(py_err)?;
     let d = PyDict::new(py);
     d.set_item("reference", &asked.question.reference)?;
@@ -348,7 +421,9 @@ fn ask_start(
         follow_up,
         ..AskOptions::default()
     };
-    for (list, given, what) in [(&mut opts.approve, approve, "approve"), (&mut opts.disapprove, disapprove, "disapprove")] {
+    for (list, given, what) in
+        [(&mut opts.approve, approve, "approve"), (&mut opts.disapprove, disapprove, "disapprove")]
+    {
         if let Some(words) = given {
             if words.iter().all(|w| w.trim().is_empty()) {
                 return Err(bad_input(format!("{what} needs at least one non-empty word")));
@@ -379,6 +454,7 @@ fn ask_start(
 /// Registers an alerter; returns `(flavor, flavor_version, became_active, warnings)`.
 #[pyfunction]
 #[pyo3(signature = (name, flavor, settings=Vec::new(), allow_hosts=Vec::new(), home=None))]
+#[allow(clippy::field_reassign_with_default)]
 fn register(
     py: Python<'_>,
     name: String,
@@ -390,7 +466,12 @@ fn register(
     init_logging();
     py.detach(|| {
         let (rt, host) = context(home.as_deref())?;
-        let new = NewAlerter { name, flavor, settings, allow_hosts, ..NewAlerter::default() };
+        // Field by field: the library may add fields (with defaults) later.
+        let mut new = NewAlerter::default();
+        new.name = name;
+        new.flavor = flavor;
+        new.settings = settings;
+        new.allow_hosts = allow_hosts;
         let saved = rt.block_on(host.register_alerter(new))?;
         let warnings = saved.warnings.iter().map(warning_text).collect();
         Ok((saved.flavor, saved.flavor_version, saved.became_active, warnings))
@@ -447,7 +528,12 @@ fn use_alerter(py: Python<'_>, name: String, home: Option<PathBuf>) -> PyResult<
 /// Stores secret values under `name`; returns the references (`{{name.key}}`).
 #[pyfunction]
 #[pyo3(signature = (name, pairs, home=None))]
-fn set_secret(py: Python<'_>, name: String, pairs: Vec<(String, String)>, home: Option<PathBuf>) -> PyResult<Vec<String>> {
+fn set_secret(
+    py: Python<'_>,
+    name: String,
+    pairs: Vec<(String, String)>,
+    home: Option<PathBuf>,
+) -> PyResult<Vec<String>> {
     py.detach(|| {
         let refs = context(home.as_deref())?.1.set_secrets(&name, pairs)?;
         Ok(refs.iter().map(ToString::to_string).collect())

@@ -269,3 +269,9 @@ def test_shares_state_with_the_cli(slack: StandIn, home: Path) -> None:
         check=True, capture_output=True,
     )  # fmt: skip
     assert alerter.post("registered by the CLI", alerter="from-cli").alerter == "from-cli"
+    # A change made by the CLI is seen at the next call (resolved alerters are reused only while unchanged).
+    subprocess.run([str(cli), "update", "from-cli", "--set", "channel_id=C0GONE"], check=True, capture_output=True)
+    with pytest.raises(alerter.DeliveryError, match="channel_not_found"):
+        alerter.post("to a channel that does not exist", alerter="from-cli")
+    subprocess.run([str(cli), "update", "from-cli", "--set", f"channel_id={slack.channel}"], check=True, capture_output=True)
+    assert alerter.post("back", alerter="from-cli").reference
