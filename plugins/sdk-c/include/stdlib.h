@@ -1,0 +1,10 @@
+/* Minimal <stdlib.h> for freestanding wasm32 flavors (no libc): what the
+ * wit-bindgen C glue and alerter_sdk.c use. Implemented in ../alerter_sdk.c. */
+#pragma once
+#include <stddef.h>
+
+void *malloc(size_t size);
+void *realloc(void *ptr, size_t size);
+void *calloc(size_t n, size_t size);
+void free(void *ptr);
+_Noreturn void abort(void);
