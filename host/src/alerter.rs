@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::bindings::Contract;
 use crate::builtin;
 use crate::egress::{EgressPolicy, Origin};
 use crate::engine::{CompileSource, Runtime};
@@ -149,12 +150,13 @@ pub(crate) struct ResolvedSettings {
 pub(crate) fn resolve_settings(
     alerter: &str,
     alerter_exists: bool,
-    info: &FlavorInfo,
+    flavor: &Flavor,
     configured: &BTreeMap<String, String>,
     overrides: &[(String, String)],
     store: &SecretMap,
     unresolved: Unresolved,
 ) -> Result<ResolvedSettings, Error> {
+    let info = flavor.info();
     let mut merged = configured.clone();
     for (k, v) in overrides {
         merged.insert(k.clone(), v.clone());
@@ -178,7 +180,11 @@ pub(crate) fn resolve_settings(
             }
             continue;
         };
-        let value = match (SecretRef::parse(&value), spec.secret) {
+        let secret = spec.secret.is_some();
+        if secret && flavor.contract() == Contract::V0_1 && merged.get(&spec.name).is_some_and(|v| !v.is_empty()) {
+            return Err(Error::SecretWithoutSlot { flavor: info.name.clone(), setting: spec.name.clone() });
+        }
+        let value = match (SecretRef::parse(&value), secret) {
             (Some(r), true) => match (r.resolve(store), unresolved) {
                 (Ok(v), _) => v,
                 (Err(Error::SecretNotSet { reference, .. }), Unresolved::Note) => {
@@ -197,7 +203,7 @@ pub(crate) fn resolve_settings(
             (None, _) => value,
         };
         real.insert(spec.name.clone(), value.clone());
-        let shown = if spec.secret { secrets.add(&spec.name, value) } else { value };
+        let shown = if secret { secrets.add(&spec.name, value) } else { value };
         for_flavor.push((spec.name.clone(), shown));
     }
     let mut declared = Vec::new();
@@ -205,7 +211,7 @@ pub(crate) fn resolve_settings(
         if let Some(setting) = host.strip_prefix('{').and_then(|h| h.strip_suffix('}')) {
             if let Some(v) = real.get(setting) {
                 let Some(origin) = Origin::of_url_str(v) else {
-                    let secret = info.settings.iter().any(|s| s.name == setting && s.secret);
+                    let secret = info.settings.iter().any(|s| s.name == setting && s.secret.is_some());
                     let shown = if secret { REDACTED.to_string() } else { v.clone() };
                     return Err(Error::NotAUrl { setting: setting.to_string(), shown });
                 };
@@ -260,8 +266,7 @@ impl Alerter {
         store: &SecretMap,
         limits: Limits,
     ) -> Result<Alerter, Error> {
-        let resolved =
-            resolve_settings(name, true, flavor.info(), &entry.settings, overrides, store, Unresolved::Fail)?;
+        let resolved = resolve_settings(name, true, &flavor, &entry.settings, overrides, store, Unresolved::Fail)?;
         let declared = resolved.declared.into_iter().map(|(o, _)| o);
         let policy = EgressPolicy::new(name, declared, grants(entry)?);
         let net = Net::new(policy, resolved.secrets, limits.clone())?;

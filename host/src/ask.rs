@@ -259,7 +259,9 @@ fn is_transient(e: &CallError) -> bool {
         CallError::Timeout(_) => true,
         CallError::Flavor(FlavorError::RateLimited(_)) | CallError::Flavor(FlavorError::Internal(_)) => true,
         CallError::Flavor(FlavorError::Rejected(r)) => {
-            r.code.parse::<u16>().is_ok_and(|c| c >= 500) || r.code == "ratelimited"
+            r.status.is_some_and(|s| s >= 500)
+                || r.code.parse::<u16>().is_ok_and(|c| c >= 500)
+                || r.code == "ratelimited"
         }
         _ => false,
     }
@@ -381,6 +383,8 @@ mod tests {
             author_name: author.into(),
             is_bot: bot,
             text: text.into(),
+            bot_mentions: Vec::new(),
+            kind: crate::flavor::ReplyKind::Message,
             in_thread: false,
             id: "1".into(),
             posted_at_ms: None,

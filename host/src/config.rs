@@ -239,7 +239,7 @@ impl Host {
         let mut entry = AlerterEntry { flavor: new.flavor.clone(), ..Default::default() };
         apply_settings(&new.name, flavor.info(), &mut entry.settings, new.settings, &mut secrets)?;
         add_grants(&mut entry, &new.allow_hosts)?;
-        let warnings = check_alerter(&new.name, false, flavor.info(), &entry, &secrets)?;
+        let warnings = check_alerter(&new.name, false, &flavor, &entry, &secrets)?;
         reg.alerters.insert(new.name.clone(), entry);
         let became_active = reg.active.is_none();
         if became_active {
@@ -277,7 +277,7 @@ impl Host {
                 return Err(Error::NoSuchGrant { alerter: name.to_string(), origin: o });
             }
         }
-        let warnings = check_alerter(name, true, flavor.info(), &entry, &secrets)?;
+        let warnings = check_alerter(name, true, &flavor, &entry, &secrets)?;
         let flavor_name = entry.flavor.clone();
         reg.alerters.insert(name.to_string(), entry);
         self.state.save_secrets(&lock, &secrets)?;
@@ -339,15 +339,15 @@ impl Host {
             .iter()
             .map(|(k, v)| {
                 // Unknown flavor: treat every setting as possibly secret.
-                let secret = info.is_none_or(|i| i.settings.iter().any(|s| &s.name == k && s.secret));
+                let secret = info.is_none_or(|i| i.settings.iter().any(|s| &s.name == k && s.secret.is_some()));
                 let shown = if secret && SecretRef::parse(v).is_none() { REDACTED.to_string() } else { v.clone() };
                 (k.clone(), shown)
             })
             .collect();
         let (mut declared, mut granted) = (Vec::new(), Vec::new());
-        if let Some(info) = info {
+        if let Some(flavor) = &flavor {
             let secrets = self.state.secrets()?;
-            let resolved = resolve_settings(name, true, info, &a.settings, &[], &secrets, Unresolved::Note);
+            let resolved = resolve_settings(name, true, flavor, &a.settings, &[], &secrets, Unresolved::Note);
             let explicit: Vec<Origin> = a.allow_hosts.iter().filter_map(|h| Origin::parse_grant(h).ok()).collect();
             let policy = EgressPolicy::new(
                 name,
@@ -492,7 +492,7 @@ fn apply_settings(
 ) -> Result<(), Error> {
     check_known(info, pairs.iter().map(|(k, _)| k))?;
     for (key, value) in pairs {
-        let secret = info.settings.iter().any(|s| s.name == key && s.secret);
+        let secret = info.settings.iter().any(|s| s.name == key && s.secret.is_some());
         if secret && SecretRef::parse(&value).is_none() && !value.is_empty() {
             secrets.entry(alerter.to_string()).or_default().insert(key.clone(), value);
             settings.insert(key.clone(), SecretRef { name: alerter.to_string(), key }.to_string());
@@ -508,12 +508,12 @@ fn apply_settings(
 fn check_alerter(
     name: &str,
     exists: bool,
-    info: &FlavorInfo,
+    flavor: &Flavor,
     entry: &AlerterEntry,
     secrets: &SecretMap,
 ) -> Result<Vec<Warning>, Error> {
     let explicit = grants(entry)?;
-    let resolved = resolve_settings(name, exists, info, &entry.settings, &[], secrets, Unresolved::Note)?;
+    let resolved = resolve_settings(name, exists, flavor, &entry.settings, &[], secrets, Unresolved::Note)?;
     let mut warnings: Vec<Warning> = resolved
         .unresolved
         .into_iter()

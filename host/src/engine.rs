@@ -16,9 +16,9 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
-use crate::bindings::{self, latest};
+use crate::bindings::{self, latest, v0_1, Contract};
 use crate::error::{one_line, Error};
-use crate::flavor::Flavor;
+use crate::flavor::{Flavor, FlavorPre};
 use crate::limits::{Limits, EPOCH_TICK};
 use crate::store::CallState;
 
@@ -91,6 +91,8 @@ impl Runtime {
         let mut linker: Linker<CallState> = Linker::new(&engine);
         latest::AlerterFlavor::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)
             .map_err(|e| internal("cannot link the flavor contract", e))?;
+        v0_1::AlerterFlavor::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)
+            .map_err(|e| internal("cannot link the flavor contract 0.1", e))?;
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| internal("cannot link WASI", e))?;
 
         let stop_ticker = Arc::new(AtomicBool::new(false));
@@ -121,21 +123,19 @@ impl Runtime {
         check_header(bytes, what)?;
         let sha256 = sha256_hex(bytes);
         let (component, how) = self.compile(bytes, &sha256, what)?;
-        check_imports_exports(&self.inner.engine, &component, what)?;
+        let contract = check_imports_exports(&self.inner.engine, &component, what)?;
         let invalid = |reason: String| Error::InvalidComponent { what: what.to_string(), reason };
         let pre = self
             .inner
             .linker
             .instantiate_pre(&component)
             .map_err(|e| invalid(format!("cannot be linked by this host: {}", one_line(&e))))?;
-        let pre = latest::AlerterFlavorPre::new(pre).map_err(|e| {
-            invalid(format!(
-                "does not match the {}@{} contract: {}",
-                bindings::CONTRACT_PACKAGE,
-                bindings::CONTRACT_VERSION,
-                one_line(&e)
-            ))
-        })?;
+        let mismatch =
+            |e: wasmtime::Error| invalid(format!("does not match the {contract} contract: {}", one_line(&e)));
+        let pre = match contract {
+            Contract::V0_2 => FlavorPre::V0_2(latest::AlerterFlavorPre::new(pre).map_err(mismatch)?),
+            Contract::V0_1 => FlavorPre::V0_1(v0_1::AlerterFlavorPre::new(pre).map_err(mismatch)?),
+        };
         let flavor = Flavor::describe(self.inner.clone(), pre, sha256, what).await?;
         Ok((flavor, how))
     }
@@ -253,8 +253,9 @@ fn check_header(bytes: &[u8], what: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks the contract version of the exports and refuses `wasi:http`.
-fn check_imports_exports(engine: &Engine, component: &Component, what: &str) -> Result<(), Error> {
+/// Checks the contract version of the exports (one this host runs) and
+/// refuses `wasi:http`.
+fn check_imports_exports(engine: &Engine, component: &Component, what: &str) -> Result<Contract, Error> {
     let ty = component.component_type();
     if let Some((name, _)) = ty.imports(engine).find(|(name, _)| name.starts_with("wasi:http/")) {
         return Err(Error::ImportsWasiHttp { what: what.to_string(), import: name.to_string() });
@@ -271,13 +272,13 @@ fn check_imports_exports(engine: &Engine, component: &Component, what: &str) -> 
     let version = &found[prefix.len()..];
     let mut parts = version.split('.').map(|p| p.parse::<u64>().ok());
     let (major, minor) = (parts.next().flatten(), parts.next().flatten());
-    let (want_major, want_minor) = bindings::CONTRACT_MAJOR_MINOR;
-    if major != Some(want_major) || minor != Some(want_minor) {
-        return Err(Error::WrongContract {
-            what: what.to_string(),
-            found: version.to_string(),
-            supported: format!("{want_major}.{want_minor}.x"),
-        });
-    }
-    Ok(())
+    major.zip(minor).and_then(|(major, minor)| Contract::of(major, minor)).ok_or_else(|| Error::WrongContract {
+        what: what.to_string(),
+        found: version.to_string(),
+        supported: bindings::SUPPORTED_CONTRACTS
+            .iter()
+            .map(|(major, minor)| format!("{major}.{minor}.x"))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    })
 }

@@ -195,6 +195,18 @@ pub enum Error {
         /// The reference given.
         reference: SecretRef,
     },
+    /// A value for a secret setting of a flavor built for contract 0.1,
+    /// which declares no slot for it (so the host would not know where the
+    /// value may go).
+    #[error(
+        "secret setting `{setting}`: flavor \"{flavor}\" was built for alerter:flavor@0.1, which cannot bind secrets to a slot"
+    )]
+    SecretWithoutSlot {
+        /// The flavor.
+        flavor: String,
+        /// The secret setting given a value.
+        setting: String,
+    },
     /// A setting the flavor's hosts point at is not an http(s) URL.
     #[error("setting `{setting}` must be an http(s) URL, got `{shown}`")]
     NotAUrl {

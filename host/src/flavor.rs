@@ -9,6 +9,7 @@ use std::time::Duration;
 use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::latest::{self, alerter::flavor as wit};
+use crate::bindings::{v0_1, Contract};
 use crate::engine::RuntimeInner;
 use crate::error::{one_line, Error};
 use crate::net::Net;
@@ -17,7 +18,8 @@ use crate::store::CallState;
 use crate::wasi::{Capture, Captured};
 
 pub use wit::types::{
-    Capabilities, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage, Reply, Sent, SettingSpec,
+    Attachment, Capabilities, FlavorError, FlavorInfo, HeaderSlot, Level, Message, RateLimit, Rejection, RepliesPage,
+    Reply, ReplyKind, SecretSlot, SecretSpec, Sent, SettingSpec,
 };
 
 /// Characters of a guest's own message kept in a trap error.
@@ -64,7 +66,9 @@ impl CallError {
         match self {
             CallError::Flavor(e) => CallError::Flavor(match e {
                 FlavorError::InvalidSettings(m) => FlavorError::InvalidSettings(r(m)),
-                FlavorError::Rejected(x) => FlavorError::Rejected(Rejection { code: r(x.code), message: r(x.message) }),
+                FlavorError::Rejected(x) => {
+                    FlavorError::Rejected(Rejection { code: r(x.code), message: r(x.message), status: x.status })
+                }
                 FlavorError::RateLimited(x) => {
                     FlavorError::RateLimited(RateLimit { retry_after_ms: x.retry_after_ms, message: r(x.message) })
                 }
@@ -99,15 +103,37 @@ impl Message {
             link: None,
             raw: None,
             thread: None,
+            attachments: Vec::new(),
         }
     }
 }
+
+/// A component linked for the contract it was built for, ready to
+/// instantiate.
+#[derive(Clone)]
+pub(crate) enum FlavorPre {
+    /// `alerter:flavor@0.1.x`.
+    V0_1(v0_1::AlerterFlavorPre<CallState>),
+    /// `alerter:flavor@0.2.x`.
+    V0_2(latest::AlerterFlavorPre<CallState>),
+}
+
+/// One instance of a flavor, whichever contract it was built for.
+pub(crate) enum Bindings {
+    /// `alerter:flavor@0.1.x`.
+    V0_1(v0_1::AlerterFlavor),
+    /// `alerter:flavor@0.2.x`.
+    V0_2(latest::AlerterFlavor),
+}
+
+/// The future a call into an instance returns.
+type CallFuture<'a, R> = std::pin::Pin<Box<dyn std::future::Future<Output = wasmtime::Result<R>> + Send + 'a>>;
 
 /// A flavor ready to call: compiled, linked, described.
 #[derive(Clone)]
 pub struct Flavor {
     rt: Arc<RuntimeInner>,
-    pre: latest::AlerterFlavorPre<CallState>,
+    pre: FlavorPre,
     info: FlavorInfo,
     sha256: String,
 }
@@ -116,7 +142,7 @@ impl Flavor {
     /// Calls `info` and keeps the answer; `what` names the component in errors.
     pub(crate) async fn describe(
         rt: Arc<RuntimeInner>,
-        pre: latest::AlerterFlavorPre<CallState>,
+        pre: FlavorPre,
         sha256: String,
         what: &str,
     ) -> Result<Flavor, Error> {
@@ -126,13 +152,25 @@ impl Flavor {
             description: String::new(),
             settings: Vec::new(),
             hosts: Vec::new(),
-            capabilities: Capabilities { post: false, read_replies: false, threads: false },
+            capabilities: Capabilities {
+                post: false,
+                read_replies: false,
+                threads: false,
+                attachments: false,
+                reactions: false,
+                update: false,
+            },
         };
         let mut flavor = Flavor { rt, pre, info: placeholder, sha256 };
         let invalid = |reason: String| Error::InvalidComponent { what: what.to_string(), reason };
         let info = flavor
             .call(None, |bindings, store| {
-                Box::pin(async move { bindings.alerter_flavor_flavor().call_info(store).await })
+                Box::pin(async move {
+                    match bindings {
+                        Bindings::V0_2(b) => b.alerter_flavor_flavor().call_info(store).await,
+                        Bindings::V0_1(b) => b.alerter_flavor_flavor().call_info(store).await.map(Into::into),
+                    }
+                })
             })
             .await
             .map_err(|e| invalid(format!("`info` failed: {e}")))?;
@@ -153,6 +191,15 @@ impl Flavor {
         &self.sha256
     }
 
+    /// The contract the component was built for. A flavor built for 0.1
+    /// declares secret settings without a slot: the host gives them no value.
+    pub fn contract(&self) -> Contract {
+        match self.pre {
+            FlavorPre::V0_1(_) => Contract::V0_1,
+            FlavorPre::V0_2(_) => Contract::V0_2,
+        }
+    }
+
     /// `flavor "<name>" <version>`, the prefix of every error about it.
     pub fn label(&self) -> String {
         format!("flavor \"{}\" {}", self.info.name, self.info.version)
@@ -166,7 +213,14 @@ impl Flavor {
     ) -> Result<Capabilities, CallError> {
         let settings = settings.to_vec();
         self.call(Some(net.clone()), move |b, store| {
-            Box::pin(async move { b.alerter_flavor_flavor().call_capabilities_for(store, &settings).await })
+            Box::pin(async move {
+                match b {
+                    Bindings::V0_2(b) => b.alerter_flavor_flavor().call_capabilities_for(store, &settings).await,
+                    Bindings::V0_1(b) => {
+                        b.alerter_flavor_flavor().call_capabilities_for(store, &settings).await.map(Into::into)
+                    }
+                }
+            })
         })
         .await
     }
@@ -181,7 +235,16 @@ impl Flavor {
         let settings = settings.to_vec();
         let message = message.clone();
         self.call(Some(net.clone()), move |b, store| {
-            Box::pin(async move { b.alerter_flavor_flavor().call_send(store, &settings, &message).await })
+            Box::pin(async move {
+                match b {
+                    Bindings::V0_2(b) => b.alerter_flavor_flavor().call_send(store, &settings, &message).await,
+                    Bindings::V0_1(b) => {
+                        let message = v0_1::message(&message);
+                        let sent = b.alerter_flavor_flavor().call_send(store, &settings, &message).await?;
+                        Ok(sent.map(Into::into).map_err(Into::into))
+                    }
+                }
+            })
         })
         .await?
         .map_err(CallError::Flavor)
@@ -200,7 +263,49 @@ impl Flavor {
         let cursor = cursor.map(str::to_string);
         self.call(Some(net.clone()), move |b, store| {
             Box::pin(async move {
-                b.alerter_flavor_flavor().call_replies(store, &settings, &reference, cursor.as_deref()).await
+                match b {
+                    Bindings::V0_2(b) => {
+                        b.alerter_flavor_flavor().call_replies(store, &settings, &reference, cursor.as_deref()).await
+                    }
+                    Bindings::V0_1(b) => {
+                        let page = b
+                            .alerter_flavor_flavor()
+                            .call_replies(store, &settings, &reference, cursor.as_deref())
+                            .await?;
+                        Ok(page.map(Into::into).map_err(Into::into))
+                    }
+                }
+            })
+        })
+        .await?
+        .map_err(CallError::Flavor)
+    }
+
+    /// Replaces the content of the posted message `reference`. A flavor
+    /// built for 0.1 cannot: `unsupported`.
+    pub async fn update(
+        &self,
+        net: &Arc<Net>,
+        settings: &[(String, String)],
+        reference: &str,
+        message: &Message,
+    ) -> Result<(), CallError> {
+        if self.contract() == Contract::V0_1 {
+            return Err(CallError::Flavor(FlavorError::Unsupported(
+                "this flavor was built for alerter:flavor@0.1, which cannot update messages".into(),
+            )));
+        }
+        let settings = settings.to_vec();
+        let reference = reference.to_string();
+        let message = message.clone();
+        self.call(Some(net.clone()), move |b, store| {
+            Box::pin(async move {
+                match b {
+                    Bindings::V0_2(b) => {
+                        b.alerter_flavor_flavor().call_update(store, &settings, &reference, &message).await
+                    }
+                    Bindings::V0_1(_) => Ok(Err(FlavorError::Unsupported("built for 0.1".into()))),
+                }
             })
         })
         .await?
@@ -211,12 +316,7 @@ impl Flavor {
     async fn call<R, F>(&self, net: Option<Arc<Net>>, f: F) -> Result<R, CallError>
     where
         R: Send + 'static,
-        F: for<'a> FnOnce(
-                &'a latest::AlerterFlavor,
-                &'a mut Store<CallState>,
-            )
-                -> std::pin::Pin<Box<dyn std::future::Future<Output = wasmtime::Result<R>> + Send + 'a>>
-            + Send,
+        F: for<'a> FnOnce(&'a Bindings, &'a mut Store<CallState>) -> CallFuture<'a, R> + Send,
     {
         let limits = &self.rt.limits;
         let (stdout, stderr) = (Capture::new(limits.max_output_bytes), Capture::new(limits.max_output_bytes));
@@ -236,7 +336,10 @@ impl Flavor {
         });
 
         let run = async {
-            let bindings = self.pre.instantiate_async(&mut store).await?;
+            let bindings = match &self.pre {
+                FlavorPre::V0_1(pre) => Bindings::V0_1(pre.instantiate_async(&mut store).await?),
+                FlavorPre::V0_2(pre) => Bindings::V0_2(pre.instantiate_async(&mut store).await?),
+            };
             f(&bindings, &mut store).await
         };
         let outcome = tokio::time::timeout(limits.call_timeout, run).await;

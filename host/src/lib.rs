@@ -50,7 +50,7 @@ pub use crate::ask::{
     ask, judge, AskOptions, Asked, Cadence, Decision, Outcome, PollResult, Progress, Schedule, DEFAULT_APPROVE,
     DEFAULT_DISAPPROVE,
 };
-pub use crate::bindings::{CONTRACT_MAJOR_MINOR, CONTRACT_PACKAGE, CONTRACT_VERSION};
+pub use crate::bindings::{Contract, CONTRACT_MAJOR_MINOR, CONTRACT_PACKAGE, CONTRACT_VERSION, SUPPORTED_CONTRACTS};
 pub use crate::config::{
     AlerterChanges, AlerterDescription, AlerterSaved, AlerterSummary, CacheInfo, FlavorChange, FlavorRegistered,
     GrantReason, NewAlerter, Warning,
@@ -59,8 +59,8 @@ pub use crate::egress::{Denial, EgressPolicy, Origin};
 pub use crate::engine::{CacheEntry, CompileSource, Pruned, Runtime};
 pub use crate::error::{Error, ErrorClass, NameKind, Result};
 pub use crate::flavor::{
-    CallError, Capabilities, Flavor, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage, Reply,
-    Sent, SettingSpec,
+    Attachment, CallError, Capabilities, Flavor, FlavorError, FlavorInfo, HeaderSlot, Level, Message, RateLimit,
+    Rejection, RepliesPage, Reply, ReplyKind, SecretSlot, SecretSpec, Sent, SettingSpec,
 };
 pub use crate::limits::Limits;
 pub use crate::net::Net;

@@ -193,6 +193,7 @@ pub fn command_alert(f: &Finished, title: Option<&str>) -> Message {
         link: None,
         raw: None,
         thread: None,
+        attachments: Vec::new(),
     }
 }
 

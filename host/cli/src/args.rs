@@ -51,6 +51,7 @@ impl MessageArgs {
             link: self.link.clone(),
             raw,
             thread: None,
+            attachments: Vec::new(),
         })
     }
 }

@@ -110,6 +110,9 @@ fn fix(e: &Error) -> Option<String> {
             format!("run `alerter secret set {} {}=VALUE` or export {env_var}", reference.name, reference.key)
         }
         Error::UnknownSecret { .. } | Error::UnknownSecretKey { .. } => "see `alerter secret list`".into(),
+        Error::SecretWithoutSlot { setting, .. } => {
+            format!("rebuild it against 0.2 (wit/flavor.wit), which declares where each secret may go, or leave `{setting}` unset")
+        }
         Error::CallFailed { alerter, denied, .. } => {
             let alerter = alerter.as_deref().unwrap_or("NAME");
             let mut fixes: Vec<String> = denied.iter().map(|d| grant_fix(alerter, d)).collect();

@@ -91,40 +91,61 @@ fn c_flavor_posts_escaped_json() {
     assert!(m.headers.iter().any(|(k, v)| k == "content-type" && v.starts_with("application/json")), "{:?}", m.headers);
 }
 
+/// c-echo is built for alerter:flavor@0.1, whose secret settings declare no
+/// slot: the host refuses to give its `token` a value (at `register`,
+/// `update` and per call), with the fix, and never prints the value.
 #[test]
-fn c_flavor_token_is_substituted_by_host_and_never_printed() {
+fn c_flavor_token_is_refused_because_0_1_has_no_secret_slots() {
     const TOKEN: &str = "c-echo-T0ken-6f1d93a2";
+    const REFUSAL: &str = "secret setting `token`: flavor \"c-echo\" was built for alerter:flavor@0.1, which cannot \
+                           bind secrets to a slot; rebuild it against 0.2";
     let svc = EchoService::start_with_token(Some(TOKEN));
-    let token_set = format!("token={TOKEN}");
-    let (alerter, mut runs) = setup(&svc, &["--set", token_set.as_str()]);
+    let (alerter, mut runs) = setup(&svc, &[]);
+    let registry = || std::fs::read_to_string(alerter.home().join("registry.toml")).unwrap_or_default();
+    let before = registry();
 
-    runs.push(alerter.run(&["post", "with token"]).ok());
+    let origin = svc.origin();
+    let (url, token) = (format!("url={origin}"), format!("token={TOKEN}"));
+    let refused = [
+        alerter.run(&["register", "t", "--flavor", "c-echo", "--set", &url, "--set", &token, "--allow-host", &origin]),
+        alerter.run(&["update", "e", "--set", &token]),
+        alerter.run(&["update", "e", "--set", "token={{ci.tok}}"]),
+        alerter.run(&["post", "with token", "--set", &token]),
+    ];
+    for run in refused {
+        let run = run.expect_code(2);
+        assert!(run.stderr.starts_with("error: ") && run.stderr.contains(REFUSAL), "{}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "one line: {}", run.stderr);
+        runs.push(run);
+    }
+    assert_eq!(registry(), before, "nothing was saved");
+    assert!(
+        !alerter.home().join("secrets.toml").exists()
+            || !std::fs::read_to_string(alerter.home().join("secrets.toml")).unwrap().contains(TOKEN)
+    );
+    assert!(svc.messages().is_empty(), "nothing was sent");
+
     runs.push(alerter.run(&["describe", "e"]).ok());
-    runs.push(alerter.run(&["list"]).ok());
-
-    let msgs = svc.messages();
-    assert_eq!(msgs.len(), 1);
-    assert_eq!(msgs[0].body, Some(json!({"flavor": "c-echo", "text": "with token", "title": null})));
-    let auth: Vec<&String> = msgs[0].headers.iter().filter(|(k, _)| k == "authorization").map(|(_, v)| v).collect();
-    assert_eq!(auth, vec![&format!("Bearer {TOKEN}")], "the host must swap the placeholder for the real token");
-
+    let d = alerter.run(&["flavor", "describe", "c-echo"]).ok();
+    assert!(d.stdout.contains("contract:    alerter:flavor@0.1 (older than 0.2"), "{}", d.stdout);
+    assert!(d.stdout.contains("[secret, no slot: cannot be given a value]"), "{}", d.stdout);
+    runs.push(d);
     for run in &runs {
         assert!(!run.all().contains(TOKEN), "the token was printed:\n{}", run.all());
     }
 }
 
+/// Without the token it cannot be given, c-echo still posts: the service
+/// that needs one answers 401, which is a service failure (exit 3) naming
+/// the status.
 #[test]
-fn c_flavor_wrong_token_is_rejected_without_leaking_it() {
-    // The stand-in's 401 body echoes the Authorization it got; c-echo puts the
-    // body in its rejection message; the host must redact the secret.
-    const WRONG: &str = "c-echo-wr0ng-e41b7c55";
+fn c_flavor_without_a_token_is_rejected_by_a_service_that_needs_one() {
     let svc = EchoService::start_with_token(Some("the-right-one"));
-    let token_set = format!("token={WRONG}");
-    let (alerter, _) = setup(&svc, &["--set", token_set.as_str()]);
+    let (alerter, _) = setup(&svc, &[]);
 
     let run = alerter.run(&["post", "denied"]).expect_code(3);
     assert!(run.stderr.contains("401"), "stderr lacks the status:\n{}", run.stderr);
-    assert!(!run.all().contains(WRONG), "the token was printed:\n{}", run.all());
+    assert!(!run.all().contains("the-right-one"), "{}", run.all());
     assert!(svc.posted().is_empty());
 }
 

@@ -293,11 +293,11 @@ fn files_that_are_not_flavors_are_refused_clearly() {
                     (core instance $i (instantiate $m))
                     (func $f (canon lift (core func $i "f")))
                     (instance $api (export "info" (func $f)))
-                    (export "alerter:flavor/flavor@0.2.0" (instance $api)))"#,
+                    (export "alerter:flavor/flavor@0.3.0" (instance $api)))"#,
                 )
                 .unwrap(),
             ),
-            "built for alerter:flavor@0.2.0; this host supports alerter:flavor@0.1.x",
+            "built for alerter:flavor@0.3.0; this host supports alerter:flavor@0.2.x or 0.1.x",
         ),
         (
             write(
@@ -420,11 +420,11 @@ fn alerter_management_commands() {
     let d = a.run(&["flavor", "describe", "echo"]).ok();
     for want in [
         "name:        echo 1.0.0",
-        "contract:    alerter:flavor@0.1.0",
+        "contract:    alerter:flavor@0.2.0",
         "hosts:       {url}",
         "url ",
         "[required]",
-        "[secret]",
+        "[secret: header authorization: \"Bearer {}\" towards {url}]",
         "[default general]",
     ] {
         assert!(d.stdout.contains(want), "want {want}: {}", d.stdout);

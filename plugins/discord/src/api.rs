@@ -103,7 +103,7 @@ pub fn error_of(resp: &Response, ctx: Context<'_>) -> FlavorError {
         message.push_str(". ");
         message.push_str(&hint);
     }
-    FlavorError::Rejected(Rejection { code, message })
+    FlavorError::Rejected(Rejection { code, message, status: Some(resp.status) })
 }
 
 /// What to do about a known error.

@@ -120,9 +120,19 @@ impl Flavor for Discord {
             description: "Posts to Discord with a bot token (REST API, reads replies) or a channel webhook (post only)"
                 .into(),
             settings: vec![
-                setting("token", "Bot token for bot mode; reading replies needs the Message Content intent", Secret),
+                secret(
+                    "token",
+                    "Bot token for bot mode; reading replies needs the Message Content intent",
+                    SecretSlot::header("authorization", "Bot {}"),
+                    &["https://discord.com", "{api_base}"],
+                ),
                 setting("channel_id", "Channel ID to post to (digits); required with `token`", Optional),
-                setting("webhook_url", "Channel webhook URL for post-only mode (instead of `token`)", Secret),
+                secret(
+                    "webhook_url",
+                    "Channel webhook URL for post-only mode (instead of `token`)",
+                    SecretSlot::url(),
+                    &["{webhook_url}"],
+                ),
                 setting(
                     "api_base",
                     "Base URL of the Discord REST API (a proxy or a test stand-in)",
@@ -130,14 +140,14 @@ impl Flavor for Discord {
                 ),
             ],
             hosts: vec!["https://discord.com".into(), "{api_base}".into(), "{webhook_url}".into()],
-            capabilities: Capabilities { post: true, read_replies: true, threads: true },
+            capabilities: Capabilities { post: true, read_replies: true, threads: true, ..Capabilities::default() },
         }
     }
 
     /// A webhook posts (also into threads) but cannot read replies.
     fn capabilities_for(settings: &Settings) -> Capabilities {
         let webhook = matches!(settings.access("-"), Ok(Access::Webhook { .. }));
-        Capabilities { post: true, read_replies: !webhook, threads: true }
+        Capabilities { post: true, read_replies: !webhook, threads: true, ..Capabilities::default() }
     }
 
     fn send(settings: &Settings, message: Message) -> Result<Sent, FlavorError> {

@@ -238,15 +238,7 @@ mod tests {
     use alerter_sdk::Level;
 
     fn msg(body: &str) -> Message {
-        Message {
-            title: None,
-            body: body.into(),
-            level: Level::Info,
-            metadata: vec![],
-            link: None,
-            raw: None,
-            thread: None,
-        }
+        Message { level: Level::Info, ..Message::text(body) }
     }
 
     fn rendered(m: &Message) -> Map<String, Value> {

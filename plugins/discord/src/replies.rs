@@ -14,7 +14,7 @@
 //! The cursor is `TOP:THREAD`, the newest message id seen in each place, so
 //! the next call asks Discord only for newer messages.
 
-use alerter_sdk::{FlavorError, RepliesPage, Reply};
+use alerter_sdk::{FlavorError, RepliesPage, Reply, ReplyKind};
 use serde::Deserialize;
 
 use crate::api::{self, Api, Context};
@@ -108,7 +108,11 @@ pub fn list(api: &Api<'_>, channel: &str, question: &str, cursor: Option<&str>) 
         }
     }
     replies.sort_by_key(|(n, _)| *n);
-    Ok(RepliesPage { replies: replies.into_iter().map(|(_, r)| r).collect(), cursor: Some(at.render()) })
+    Ok(RepliesPage {
+        replies: replies.into_iter().map(|(_, r)| r).collect(),
+        cursor: Some(at.render()),
+        notices: Vec::new(),
+    })
 }
 
 /// One page of `channel`'s messages after `after`; `None` when the channel
@@ -153,6 +157,8 @@ pub(crate) fn to_reply(m: Msg, question: &str, in_thread: bool) -> Option<(u64, 
             author_name: name,
             is_bot: author.bot == Some(true) || author.system == Some(true) || m.webhook_id.is_some(),
             text: m.content.unwrap_or_default(),
+            bot_mentions: Vec::new(),
+            kind: ReplyKind::Message,
             in_thread: in_thread || replies_to_question,
             posted_at_ms: api::snowflake_ms(&m.id),
             id: m.id,

@@ -115,15 +115,7 @@ mod tests {
         assert_eq!(split_reference("17.5", Some("C2")), Some(("C2", "17.5")));
         assert_eq!(split_reference("C1:", None), None);
         assert_eq!(split_reference("17.5", None), None);
-        let mut m = Message {
-            title: None,
-            body: "b".into(),
-            level: Level::Info,
-            metadata: vec![],
-            link: None,
-            raw: None,
-            thread: None,
-        };
+        let mut m = Message { level: Level::Info, ..Message::text("b") };
         assert_eq!(zenml_payload(&m), None);
         m.metadata.push(("step_name".into(), "trainer".into()));
         assert_eq!(zenml_payload(&m), Some(["None", "trainer", "None"]));

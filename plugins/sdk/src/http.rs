@@ -36,7 +36,8 @@ impl Request {
     }
 
     /// Adds `Authorization: Bearer <token>`. Pass the secret setting's value
-    /// (a placeholder) as is.
+    /// (a placeholder) as is; declare the setting with
+    /// `SecretSlot::header("authorization", "Bearer {}")`.
     pub fn bearer(self, token: &str) -> Self {
         self.header("authorization", format!("Bearer {token}"))
     }
@@ -55,9 +56,10 @@ impl Request {
         self
     }
 
-    /// Sends the request. Network and policy failures come back as
-    /// [`FlavorError::Internal`] with the host's explanation (use
-    /// [`Request::send_raw`] to see the typed [`HttpError`]).
+    /// Sends the request. A request the host holds back for a rate limit
+    /// comes back as [`FlavorError::RateLimited`]; network and policy
+    /// failures as [`FlavorError::Internal`] with the host's explanation
+    /// (use [`Request::send_raw`] to see the typed [`HttpError`]).
     pub fn send(self) -> Result<Response, FlavorError> {
         self.send_raw().map_err(http_error)
     }
@@ -70,14 +72,18 @@ impl Request {
 }
 
 /// Turns the host's HTTP error into a flavor error, keeping its text (a
-/// denial says exactly what to grant).
+/// denial says exactly what to grant): `rate-limited` stays a rate limit
+/// with its retry-after, everything else becomes `internal`.
 pub fn http_error(e: HttpError) -> FlavorError {
     FlavorError::Internal(match e {
+        HttpError::RateLimited(r) => return FlavorError::RateLimited(r),
         HttpError::Denied(m) => m,
         HttpError::Timeout(m) => format!("timed out: {m}"),
         HttpError::TooLarge(m) => format!("too large: {m}"),
         HttpError::Connect(m) => format!("cannot connect: {m}"),
         HttpError::InvalidRequest(m) => format!("invalid request: {m}"),
+        HttpError::SecretMisplaced(m) => format!("secret misplaced: {m}"),
+        HttpError::Forbidden(m) => format!("forbidden: {m}"),
     })
 }
 
@@ -148,6 +154,7 @@ impl Response {
         Err(FlavorError::Rejected(Rejection {
             code: self.status.to_string(),
             message: format!("HTTP {}: {}", self.status, crate::truncate(&self.text(), 300)),
+            status: Some(self.status),
         }))
     }
 }

@@ -9,19 +9,35 @@
 //!
 //! struct Hello;
 //! impl Flavor for Hello {
-//!     fn info() -> FlavorInfo { /* name, settings, hosts */ }
+//!     fn info() -> FlavorInfo {
+//!         FlavorInfo {
+//!             name: "hello".into(),
+//!             version: "0.1.0".into(),
+//!             description: "Posts JSON to a webhook".into(),
+//!             // The whole URL is the secret; it may only be sent to its own origin.
+//!             settings: vec![secret("url", "Webhook URL", SecretSlot::url(), &["{url}"]).required()],
+//!             hosts: vec!["{url}".into()],
+//!             capabilities: Capabilities::post_only(),
+//!         }
+//!     }
 //!     fn send(settings: &Settings, message: Message) -> Result<Sent, FlavorError> {
 //!         let resp = Request::post(settings.require("url")?).json(&serde_json::json!({"text": message.body}))?.send()?;
 //!         resp.ensure_success()?;
-//!         Ok(Sent { reference: String::new(), link: None })
+//!         Ok(Sent::default())
 //!     }
 //! }
 //! export_flavor!(Hello);
 //! ```
 //!
-//! Secrets: a setting declared `secret` holds an opaque placeholder, never
-//! the real value. Put it in a URL or header as is (see
-//! [`Request::bearer`]); the host swaps in the real value on the way out.
+//! Secrets: a secret setting (declared with [`secret`]) holds an opaque
+//! placeholder, never the real value, and says where the value may go: a
+//! header in a given format ([`SecretSlot::header`], e.g.
+//! `authorization: Bearer {}`), the whole URL ([`SecretSlot::url`], for
+//! webhooks) or one path segment ([`SecretSlot::path_segment`]), towards
+//! given origins. Write the placeholder exactly there (see
+//! [`Request::bearer`]); the host swaps in the real value on the way out,
+//! and refuses a request that carries a placeholder anywhere else
+//! ([`HttpError::SecretMisplaced`]).
 
 #![deny(missing_docs)]
 
@@ -29,7 +45,7 @@
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/archive/0.1.0",
+        path: "../../wit",
         world: "alerter-flavor",
         pub_export_macro: true,
         export_macro_name: "__export_flavor_bindings",
@@ -41,21 +57,23 @@ mod chat;
 mod http;
 mod settings;
 mod text;
+mod types;
 
 pub use bindings::alerter::flavor::http::HttpError;
 pub use bindings::alerter::flavor::types::{
-    Capabilities, FlavorError, FlavorInfo, Level, Message, RateLimit, Rejection, RepliesPage, Reply, Sent, SettingSpec,
+    Attachment, Capabilities, FlavorError, FlavorInfo, HeaderSlot, Level, Message, RateLimit, Rejection, RepliesPage,
+    Reply, ReplyKind, SecretSlot, SecretSpec, Sent, SettingSpec,
 };
 pub use chat::{meta, split_reference, zenml_payload, Access, ZENML_KEYS, ZENML_LOGO};
-pub use http::{Request, Response};
+pub use http::{http_error, Request, Response};
 pub use settings::Settings;
 pub use text::{level_color, level_emoji, level_name, truncate, TRUNCATION_MARKER};
 
 /// Everything a flavor usually needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        export_flavor, log, setting, Access, Capabilities, Flavor, FlavorError, FlavorInfo, Level, Message,
-        RepliesPage, Reply, Request, Response, Sent, SettingSpec, Settings,
+        export_flavor, log, secret, setting, Access, Capabilities, Flavor, FlavorError, FlavorInfo, Level, Message,
+        RepliesPage, Reply, ReplyKind, Request, Response, SecretSlot, Sent, SettingSpec, SettingSpecExt, Settings,
     };
 }
 
@@ -79,22 +97,32 @@ pub trait Flavor {
     }
 
     /// Lists replies to the message `reference` posted after `cursor`
-    /// (oldest first). The default says the flavor cannot read replies.
+    /// (oldest first, then reactions). The default says the flavor cannot
+    /// read replies.
     fn replies(settings: &Settings, reference: String, cursor: Option<String>) -> Result<RepliesPage, FlavorError> {
         let _ = (settings, reference, cursor);
         Err(FlavorError::Unsupported("this flavor cannot read replies".to_string()))
     }
+
+    /// Replaces the content of the posted message `reference` with
+    /// `message`. The default says the flavor cannot (set
+    /// `capabilities.update` when you implement it).
+    fn update(settings: &Settings, reference: String, message: Message) -> Result<(), FlavorError> {
+        let _ = (settings, reference, message);
+        Err(FlavorError::Unsupported("this flavor cannot update messages".to_string()))
+    }
 }
 
-/// Declares one setting for [`FlavorInfo::settings`].
+/// Declares one plain (not secret) setting for [`FlavorInfo::settings`].
 ///
 /// `setting("channel_id", "Channel to post to", Required)`; see [`Need`].
+/// Secrets are declared with [`secret`].
 pub fn setting(name: &str, description: &str, need: Need) -> SettingSpec {
     SettingSpec {
         name: name.to_string(),
         description: description.to_string(),
-        required: matches!(need, Need::Required | Need::RequiredSecret),
-        secret: matches!(need, Need::Secret | Need::RequiredSecret),
+        required: matches!(need, Need::Required),
+        secret: None,
         default: match need {
             Need::Default(d) => Some(d.to_string()),
             _ => None,
@@ -102,17 +130,47 @@ pub fn setting(name: &str, description: &str, need: Need) -> SettingSpec {
     }
 }
 
-/// How a setting is needed; see [`setting`].
+/// Declares an optional secret setting: the flavor receives a placeholder,
+/// which the host replaces with the value only in `slot`, and only in
+/// requests to `origins` (each `scheme://host[:port]` or `{setting}`, and
+/// each also among the flavor's `hosts`). Make it required with
+/// [`SettingSpecExt::required`].
+///
+/// ```ignore
+/// secret("token", "Bot token", SecretSlot::header("authorization", "Bearer {}"), &["https://slack.com", "{api_base}"])
+/// secret("webhook_url", "Webhook URL", SecretSlot::url(), &["{webhook_url}"])
+/// secret("token", "Bot token", SecretSlot::path_segment("bot{}"), &["https://api.telegram.org"])
+/// ```
+pub fn secret(name: &str, description: &str, slot: SecretSlot, origins: &[&str]) -> SettingSpec {
+    SettingSpec {
+        name: name.to_string(),
+        description: description.to_string(),
+        required: false,
+        secret: Some(SecretSpec { slot, origins: origins.iter().map(|o| o.to_string()).collect() }),
+        default: None,
+    }
+}
+
+/// Builder methods on a [`SettingSpec`].
+pub trait SettingSpecExt {
+    /// The same setting, required.
+    fn required(self) -> Self;
+}
+
+impl SettingSpecExt for SettingSpec {
+    fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+}
+
+/// How a plain setting is needed; see [`setting`] (secrets: [`secret`]).
 #[derive(Debug, Clone, Copy)]
 pub enum Need {
     /// Must be given.
     Required,
     /// May be given.
     Optional,
-    /// May be given; a secret (the flavor sees a placeholder).
-    Secret,
-    /// Must be given; a secret.
-    RequiredSecret,
     /// Has this default.
     Default(&'static str),
 }
@@ -169,6 +227,13 @@ macro_rules! export_flavor {
                 cursor: ::core::option::Option<::std::string::String>,
             ) -> ::core::result::Result<$crate::RepliesPage, $crate::FlavorError> {
                 <$flavor as $crate::Flavor>::replies(&$crate::Settings::new(settings), reference, cursor)
+            }
+            fn update(
+                settings: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+                reference: ::std::string::String,
+                message: $crate::Message,
+            ) -> ::core::result::Result<(), $crate::FlavorError> {
+                <$flavor as $crate::Flavor>::update(&$crate::Settings::new(settings), reference, message)
             }
         }
 

@@ -67,7 +67,7 @@ fn envelope(method: &str, resp: Response) -> Result<Value, FlavorError> {
     }
     let code = body["error"].as_str().unwrap_or("unknown_error").to_string();
     let message = format!("{method}: {}", hint(&code, &body));
-    Err(FlavorError::Rejected(Rejection { code, message }))
+    Err(FlavorError::Rejected(Rejection { code, message, status: Some(resp.status) }))
 }
 
 /// What a Slack error code means and what to do about it.
@@ -122,7 +122,7 @@ pub fn post_webhook(url: &str, payload: &Value) -> Result<(), FlavorError> {
         _ => "the webhook refused the message",
     };
     let message = format!("webhook: HTTP {}: {what} ({})", resp.status, truncate(text.trim(), 200));
-    Err(FlavorError::Rejected(Rejection { code, message }))
+    Err(FlavorError::Rejected(Rejection { code, message, status: Some(resp.status) }))
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).

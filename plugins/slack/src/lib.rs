@@ -72,9 +72,19 @@ impl Flavor for Slack {
             description: "Posts to Slack with a bot token (Web API, reads replies) or an incoming webhook (post only)"
                 .into(),
             settings: vec![
-                setting("token", "Bot token (xoxb-...) for bot mode; scopes chat:write, channels:history", Secret),
+                secret(
+                    "token",
+                    "Bot token (xoxb-...) for bot mode; scopes chat:write, channels:history",
+                    SecretSlot::header("authorization", "Bearer {}"),
+                    &["https://slack.com", "{api_base}"],
+                ),
                 setting("channel_id", "Channel ID to post to (C0123456789); required with `token`", Optional),
-                setting("webhook_url", "Incoming webhook URL for post-only mode (instead of `token`)", Secret),
+                secret(
+                    "webhook_url",
+                    "Incoming webhook URL for post-only mode (instead of `token`)",
+                    SecretSlot::url(),
+                    &["{webhook_url}"],
+                ),
                 setting(
                     "api_base",
                     "Base URL of the Slack Web API (a proxy or a test stand-in)",
@@ -87,14 +97,14 @@ impl Flavor for Slack {
                 "{api_base}".into(),
                 "{webhook_url}".into(),
             ],
-            capabilities: Capabilities { post: true, read_replies: true, threads: true },
+            capabilities: Capabilities { post: true, read_replies: true, threads: true, ..Capabilities::default() },
         }
     }
 
     /// A webhook posts (also into threads) but cannot read replies.
     fn capabilities_for(settings: &Settings) -> Capabilities {
         let webhook = matches!(settings.access("-"), Ok(Access::Webhook { .. }));
-        Capabilities { post: true, read_replies: !webhook, threads: true }
+        Capabilities { post: true, read_replies: !webhook, threads: true, ..Capabilities::default() }
     }
 
     fn send(settings: &Settings, message: Message) -> Result<Sent, FlavorError> {

@@ -175,15 +175,7 @@ mod tests {
     use super::*;
 
     fn msg(body: &str) -> Message {
-        Message {
-            title: None,
-            body: body.into(),
-            level: Level::Info,
-            metadata: vec![],
-            link: None,
-            raw: None,
-            thread: None,
-        }
+        Message { level: Level::Info, ..Message::text(body) }
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub fn list(api: &Api<'_>, channel: &str, ts: &str, cursor: Option<&str>) -> Res
     Ok(RepliesPage {
         replies: replies.into_iter().map(|(_, r)| r).collect(),
         cursor: Some(format!("{top_last}|{thread_last}")),
+        notices: Vec::new(),
     })
 }
 
@@ -101,6 +102,8 @@ fn reply(msg: &Value, ts: &str, in_thread: bool) -> Reply {
         author_name,
         text: msg["text"].as_str().unwrap_or("").to_string(),
         in_thread,
+        bot_mentions: Vec::new(),
+        kind: ReplyKind::Message,
         id: ts.to_string(),
         posted_at_ms: ts_key(ts).map(|(s, us)| s.saturating_mul(1000).saturating_add(us / 1000)),
     }

@@ -97,16 +97,27 @@ impl DescribeFlavor {
         out!("source:      {}", source_text(&source));
         out!("sha256:      {}", f.sha256());
         let (major, minor) = alerter::CONTRACT_MAJOR_MINOR;
-        out!(
-            "contract:    {}@{} (compatible with {major}.{minor}.x)",
-            alerter::CONTRACT_PACKAGE,
-            alerter::CONTRACT_VERSION
-        );
+        let contract = match f.contract() {
+            alerter::Contract::V0_2 => format!(
+                "{}@{} (compatible with {major}.{minor}.x)",
+                alerter::CONTRACT_PACKAGE,
+                alerter::CONTRACT_VERSION
+            ),
+            older => format!("{older} (older than {major}.{minor}: its secret settings cannot be given a value)"),
+        };
+        out!("contract:    {contract}");
         let c = &info.capabilities;
-        let caps: Vec<&str> = [(c.post, "post"), (c.read_replies, "read-replies (ask)"), (c.threads, "threads")]
-            .into_iter()
-            .filter_map(|(has, name)| has.then_some(name))
-            .collect();
+        let caps: Vec<&str> = [
+            (c.post, "post"),
+            (c.read_replies, "read-replies (ask)"),
+            (c.threads, "threads"),
+            (c.attachments, "attachments"),
+            (c.reactions, "reactions"),
+            (c.update, "update"),
+        ]
+        .into_iter()
+        .filter_map(|(has, name)| has.then_some(name))
+        .collect();
         out!("can:         {}", caps.join(", "));
         out!("hosts:       {}", info.hosts.join(", "));
         out!("settings:");
@@ -115,8 +126,10 @@ impl DescribeFlavor {
             if s.required {
                 tags.push("required".to_string());
             }
-            if s.secret {
-                tags.push("secret".to_string());
+            match (&s.secret, f.contract()) {
+                (None, _) => {}
+                (Some(_), alerter::Contract::V0_1) => tags.push("secret, no slot: cannot be given a value".to_string()),
+                (Some(spec), _) => tags.push(format!("secret: {}", secret_use(spec))),
             }
             if let Some(d) = &s.default {
                 tags.push(format!("default {d}"));
@@ -142,6 +155,17 @@ impl RemoveFlavor {
         print_pruned(&pruned)?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// Where a secret may go: `header authorization: "Bearer {}" towards https://slack.com, {api_base}`.
+fn secret_use(spec: &alerter::SecretSpec) -> String {
+    let slot = match &spec.slot {
+        alerter::SecretSlot::Header(h) => format!("header {}: \"{}\"", h.name, h.format),
+        alerter::SecretSlot::Url => "the whole URL".to_string(),
+        alerter::SecretSlot::PathSegment(t) => format!("path segment \"{t}\""),
+    };
+    let towards = if spec.origins.is_empty() { "nowhere".to_string() } else { spec.origins.join(", ") };
+    format!("{slot} towards {towards}")
 }
 
 fn source_text(source: &FlavorSource) -> String {
