@@ -272,21 +272,46 @@ impl MessageParts {
 /// `(reference, link, alerter, flavor)` of a posted message.
 type SentTuple = (String, Option<String>, String, String);
 
+/// Files to attach: `(path, name, media type)`.
+type Files = Vec<(PathBuf, String, String)>;
+
+/// Attaches `files` when the alerter's flavor can deliver attachments with
+/// its settings; otherwise names them in the message's metadata (under
+/// `attachments`), so nothing is left out silently.
+fn attach(rt: &tokio::runtime::Runtime, a: &Alerter, message: &mut Message, files: Files) -> Result<(), Error> {
+    let can = rt.block_on(a.capabilities())?.attachments;
+    if !can {
+        let names: Vec<String> = files.iter().map(|(p, _, _)| p.display().to_string()).collect();
+        message.metadata.push(("attachments".into(), names.join("\n")));
+        return Ok(());
+    }
+    for (path, name, media_type) in files {
+        let data = std::fs::read(&path).map_err(|e| Error::CannotRead { path: path.clone(), reason: e.to_string() })?;
+        message.attachments.push(alerter::Attachment { name, media_type, data });
+    }
+    Ok(())
+}
+
 /// Posts a message; returns `(reference, link, alerter, flavor)`.
 #[pyfunction]
-#[pyo3(signature = (message, alerter=None, settings=Vec::new(), home=None))]
+#[pyo3(signature = (message, alerter=None, settings=Vec::new(), home=None, attachments=Vec::new()))]
 fn post(
     py: Python<'_>,
     message: MessageParts,
     alerter: Option<String>,
     settings: Vec<(String, String)>,
     home: Option<PathBuf>,
+    attachments: Files,
 ) -> PyResult<SentTuple> {
     init_logging();
     let message = message.message()?;
+    let mut message = message;
     py.detach(|| {
         let (rt, host) = context(home.as_deref())?;
         let a = resolved(&rt, &host, alerter.as_deref(), &settings)?;
+        if !attachments.is_empty() {
+            attach(&rt, &a, &mut message, attachments)?;
+        }
         let sent = rt.block_on(a.post(&message))?;
         Ok::<_, Error>((sent.reference, sent.link, a.name().to_string(), a.flavor().info().name.clone()))
     })

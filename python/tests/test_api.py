@@ -55,6 +55,16 @@ def test_post_raw_thread_and_per_call_settings(slack: StandIn) -> None:
     assert posts[2]["blocks"] == [{"type": "divider"}]
 
 
+def test_attachments_are_listed_when_the_flavor_cannot_attach(slack: StandIn, tmp_path: Path) -> None:
+    log = tmp_path / "train.log"
+    log.write_text("epoch 1: loss 0.3\n")
+    alerter.post("Training log", attachments=[log])
+    [post] = slack.posts(1)
+    assert f"*attachments*\n{log}" in blocks_text(post)
+    with pytest.raises(alerter.ConfigurationError):
+        alerter.post("x", attachments=[42])  # type: ignore[list-item]
+
+
 def test_alerter_objects_and_active_alerter(slack: StandIn, make_standin) -> None:
     other = make_standin()
     other.register("second")

@@ -128,11 +128,14 @@ def test_post_and_ask_outside_a_pipeline(make_standin, zenml_env: Dict[str, str]
     assert outcome.approved and outcome.text == "no"
 
     # ZenML's [branch] AlerterMessage shape: title, body, metadata, images.
+    plot = tmp_path / "loss.png"
+    plot.write_bytes(b"\x89PNG\r\n\x1a\n")
+
     class Message:
         title = "Pipeline Failure Alert"
         body = "Step: deploy"
         metadata = {"pipeline_name": "training", "step_name": "deploy", "exception_type": "RuntimeError"}
-        images = ["/tmp/loss.png", "https://example.com/plot.png"]
+        images = [str(plot), "https://example.com/plot.png"]
 
     assert component.post(Message()) is True
     last = slack.posts(6)[-1]
@@ -140,7 +143,8 @@ def test_post_and_ask_outside_a_pipeline(make_standin, zenml_env: Dict[str, str]
     # Its pipeline and step names select ZenML's layout; the missing stack shows as ZenML showed it.
     assert ":star: *Pipeline:*\ntraining" in shown and ":ring_buoy: *Stack:*\nNone" in shown
     assert last["blocks"][0]["text"]["text"] == ":x: Pipeline Failure Alert"
-    assert "/tmp/loss.png" in shown and "https://example.com/plot.png" in shown
+    # The Slack flavor cannot attach files: the file is named, the URL listed.
+    assert f"*attachments*\n{plot}" in shown and "*images*\nhttps://example.com/plot.png" in shown
     assert "*exception_type*\nRuntimeError" in shown
 
     # Delivery failure: False, not an exception.

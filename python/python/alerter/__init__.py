@@ -259,6 +259,7 @@ def post(
     alerter: Optional[str] = None,
     settings: Optional[Mapping[str, Any]] = None,
     thread: Optional[str] = None,
+    attachments: Sequence[Union[str, "os.PathLike[str]"]] = (),
     home: PathLike = None,
 ) -> Sent:
     """Post a message through an alerter.
@@ -274,6 +275,9 @@ def post(
         alerter: The alerter's name; default: the active one.
         settings: Setting overrides for this call only (``{"channel_id": "C0OPS"}``).
         thread: Post as a reply under this message (a :attr:`Sent.reference`).
+        attachments: Files to attach (a plot, a log). Attached when the
+            alerter's flavor can deliver files with its settings; otherwise
+            listed in the message under ``attachments``, never dropped silently.
         home: The state directory; default ``$ALERTER_HOME`` or the CLI's default.
 
     Returns:
@@ -288,8 +292,20 @@ def post(
         alerter=alerter,
         settings=_settings(settings),
         home=_home(home),
+        attachments=[_file(f) for f in attachments],
     )
     return Sent(*sent)
+
+
+def _file(path: Union[str, "os.PathLike[str]"]) -> Tuple[str, str, str]:
+    import mimetypes
+
+    try:
+        p = os.fspath(path)
+    except TypeError:
+        raise ConfigurationError(f"an attachment must be a file path, got {path!r}") from None
+    media_type = mimetypes.guess_type(p)[0] or "application/octet-stream"
+    return (p, os.path.basename(p), media_type)
 
 
 def _ask_start(

@@ -25,6 +25,7 @@ def post(
     alerter: Optional[str] = None,
     settings: Sequence[Tuple[str, str]] = ...,
     home: _Path = None,
+    attachments: Sequence[Tuple[str, str, str]] = ...,
 ) -> Tuple[str, Optional[str], str, str]: ...
 def ask_start(
     message: _Message,

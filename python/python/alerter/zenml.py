@@ -24,6 +24,7 @@ call is on :attr:`Alerter.last_outcome` / :attr:`Alerter.last_sent`, and
 """
 
 
+import os
 from typing import Any, Dict, List, Optional, Tuple, Type, Union, cast
 
 from pydantic import BaseModel, Field
@@ -111,7 +112,8 @@ class AlerterParameters(BaseAlerterStepParameters):
         link: A link the message points at.
         raw: A flavor-specific payload sent verbatim (Slack
             ``{"blocks": [...]}``); ZenML's Slack ``blocks`` go here.
-        images: Paths or URLs of images (listed with the message).
+        images: Paths or URLs of images: files are attached when the
+            flavor can deliver attachments, else named; URLs are listed.
         alerter: Use this alerter of the registry for this call.
         settings: Setting overrides for this call.
         timeout: Seconds ``ask`` waits (overrides the settings).
@@ -179,9 +181,12 @@ def render(message: Any, params: Optional[BaseAlerterStepParameters] = None) -> 
     p_meta = _attr(params, "metadata") or {}
     metadata.extend((str(k), str(v)) for k, v in dict(p_meta).items())
     images.extend(str(i) for i in (_attr(params, "images") or []))
-    if images:
-        # The host of contract 0.1 cannot attach files: name them instead.
-        metadata.append(("images", "\n".join(images)))
+    # Local files are attached (or listed, when the flavor cannot attach);
+    # URLs are listed.
+    files = [i for i in images if "://" not in i and os.path.isfile(i)]
+    links = [i for i in images if i not in files]
+    if links:
+        metadata.append(("images", "\n".join(links)))
     title = _attr(params, "title") or title
     level = _attr(params, "level") or _guess_level(body, title, meta)
     raw = _attr(params, "raw")
@@ -197,6 +202,7 @@ def render(message: Any, params: Optional[BaseAlerterStepParameters] = None) -> 
         "metadata": metadata,
         "link": _attr(params, "link"),
         "raw": raw,
+        "attachments": files,
     }
 
 
@@ -285,6 +291,9 @@ class Alerter(BaseAlerter):
         s = self._settings()
         kwargs = render(question, params)
         kwargs["question"] = kwargs.pop("message")
+        files = kwargs.pop("attachments")
+        if files:
+            kwargs["metadata"].append(("images", "\n".join(files)))
         approve = _attr(params, "approve_msg_options") or s.approve_msg_options
         disapprove = _attr(params, "disapprove_msg_options") or s.disapprove_msg_options
         timeout = _attr(params, "timeout") or s.timeout
