@@ -339,8 +339,8 @@ impl PendingAsk {
     /// Waits up to `timeout` seconds (forever with None) for the outcome;
     /// None if it is not there yet. The GIL is released while waiting; on
     /// the main thread, signals are checked every 100 ms, and a
-    /// KeyboardInterrupt cancels the ask (it ends, posting its follow-up)
-    /// before it is raised.
+    /// KeyboardInterrupt cancels the ask (it ends, posting its follow-up,
+    /// unless a second Ctrl-C comes first) before it is raised.
     #[pyo3(signature = (timeout=None))]
     fn wait<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Option<Bound<'py, PyDict>>> {
         let deadline = match timeout {
@@ -362,8 +362,17 @@ impl PendingAsk {
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
             if let Err(interrupt) = py.check_signals() {
+                // Let the ask end (it posts its follow-up) unless a second
+                // Ctrl-C comes first.
                 self.cancel();
-                let _ = py.detach(|| self.result.lock().unwrap_or_else(|e| e.into_inner()).recv_timeout(CANCEL_GRACE));
+                let grace = Instant::now() + CANCEL_GRACE;
+                while Instant::now() < grace {
+                    let done =
+                        py.detach(|| self.result.lock().unwrap_or_else(|e| e.into_inner()).recv_timeout(SIGNAL_CHECK));
+                    if !matches!(done, Err(mpsc::RecvTimeoutError::Timeout)) || py.check_signals().is_err() {
+                        break;
+                    }
+                }
                 return Err(interrupt);
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
