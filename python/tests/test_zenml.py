@@ -53,12 +53,10 @@ def test_pipeline_posts_asks_and_fires_the_failure_hook(
     cwd.mkdir()
     zenml_cli(zenml_env, cwd, "alerter", "flavor", "register", "alerter.zenml.AlerterFlavor")
     zenml_cli(zenml_env, cwd, "alerter", "register", "ops", "--flavor=alerter", "--alerter=ops")
-    # ZenML's default stack cannot be changed: a copy of it (the same local
-    # orchestrator and artifact store) gets the alerter.
-    zenml_cli(zenml_env, cwd, "stack", "copy", "default", "local")
-    zenml_cli(zenml_env, cwd, "stack", "set", "local")
-    zenml_cli(zenml_env, cwd, "stack", "update", "-al", "ops")
-    assert "ops" in zenml_cli(zenml_env, cwd, "stack", "describe")
+    # ZenML's default stack cannot be changed: a stack of its local
+    # orchestrator and artifact store, made active, gets the alerter.
+    zenml_cli(zenml_env, cwd, "stack", "register", "local", "-o", "default", "-a", "default", "--set")
+    assert "Stack `local` successfully updated" in zenml_cli(zenml_env, cwd, "stack", "update", "-al", "ops")
 
     run = subprocess.run(
         [sys.executable, str(FLOWS / "zenml_pipeline.py")],
