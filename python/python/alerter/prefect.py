@@ -41,7 +41,7 @@ import alerter as _alerter
 try:  # Prefect's own sync/async dispatch (a private module; its shape is stable across 3.x)
     from prefect._internal.compatibility.async_dispatch import async_dispatch as _async_dispatch
 except ImportError:  # pragma: no cover - an older or newer Prefect 3
-    _async_dispatch = None
+    _async_dispatch = None  # type: ignore[assignment]
 
 __all__ = [
     "AlerterNotification",

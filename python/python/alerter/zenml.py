@@ -160,10 +160,11 @@ def render(message: Any, params: Optional[BaseAlerterStepParameters] = None) -> 
     messages (and an ``exception_type`` in the metadata) are ``failure``,
     its success hook messages ``success``.
     """
-    if message is None:
-        body, title, meta, images = "", None, {}, []
-    elif isinstance(message, str):
-        body, title, meta, images = message, None, {}, []
+    meta: Dict[str, Any] = {}
+    images: List[str] = []
+    title: Optional[str] = None
+    if message is None or isinstance(message, str):
+        body = message or ""
     else:
         body = _attr(message, "body") or ""
         title = _attr(message, "title")
