@@ -10,6 +10,7 @@ pub mod cli;
 pub mod discord;
 pub mod echo;
 pub mod http;
+pub mod scale;
 pub mod slack;
 
 use std::time::{Duration, Instant};

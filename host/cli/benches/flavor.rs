@@ -1,18 +1,28 @@
-//! Benchmarks recorded in BENCHMARKS.md (run: `scripts/bench`).
+//! The in-process rows of BENCHMARKS.md (run by `scripts/bench`, release
+//! build). Prints markdown table rows on stdout, and target lines
+//! (`TARGET<tab>name<tab>target<tab>measured<tab>yes|NO`) when asked with
+//! `--targets FILE`.
 //!
-//! 1. Loading a flavor: first load (validate + Cranelift compile + write the
-//!    cache) against a cached load (deserialize) of the same component.
-//! 2. Posting: one `post` through the echo wasm flavor (fresh instance, host
-//!    HTTP import, egress check, secret substitution) against a native reqwest
-//!    POST of the same JSON to the same loopback stand-in, in one run.
-//! 3. The whole CLI: `alerter post` as a process, start to exit.
+//! 1. Loading a flavor: first load (validate + compile + write the cache)
+//!    against a cached load, for echo and Slack and, when their paths are in
+//!    `ALERTER_BENCH_TELEGRAM` / `ALERTER_BENCH_TEAMS`, the big flavors.
+//! 2. Posting: one `send` through a wasm flavor (fresh instance, host HTTP
+//!    import, egress check, secret substitution, response masking) against a
+//!    native reqwest POST of the same JSON with the same headers to the same
+//!    in-process stand-in, interleaved: through echo (echo stand-in) and
+//!    through Slack (Slack stand-in).
+//!
+//! `--profile echo|slack|native-echo N` instead runs N posts of one path
+//! only and prints nothing: for `valgrind --tool=callgrind`.
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alerter::{CompileSource, EgressPolicy, Limits, Message, Net, Origin, Runtime, SecretSet};
+use alerter::{CompileSource, EgressPolicy, Flavor, Limits, Message, Net, Origin, Runtime, SecretSet};
 use alerter_test_artifacts as flavors;
 use alerter_tests::echo::EchoService;
+use alerter_tests::slack::{SlackService, BOT_TOKEN, CHANNEL};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -23,83 +33,247 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let (loads, posts, cli_runs) = if quick { (2, 20, 3) } else { (5, 300, 20) };
-    println!("| benchmark | median | runs |");
-    println!("|---|---|---|");
+/// One path to post through: a flavor with its settings, and the native
+/// request that sends the same bytes.
+struct PostPath {
+    flavor: Flavor,
+    net: Arc<Net>,
+    settings: Vec<(String, String)>,
+    msg: Message,
+    client: reqwest::Client,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
 
-    for (flavor, path) in [("echo", flavors::ECHO), ("slack", flavors::SLACK)] {
-        let bytes = std::fs::read(path).expect("built flavor");
-        let name = &format!("{flavor} ({} KB)", bytes.len() / 1000);
-        let mut first = Vec::new();
-        let mut cached = Vec::new();
-        for _ in 0..loads {
-            let dir = tempfile::tempdir().unwrap();
-            let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
-            let t = Instant::now();
-            rt.load(&bytes, name.as_str()).await.unwrap();
-            first.push(t.elapsed());
-            let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
-            let t = Instant::now();
-            let (_, how) = rt.load(&bytes, name.as_str()).await.unwrap();
-            cached.push(t.elapsed());
-            assert_eq!(how, CompileSource::Cached);
-        }
-        let (f, c) = (median(first), median(cached));
-        println!("| load {name}: first (compile) | {} | {loads} |", ms(f));
-        println!("| load {name}: cached | {} | {loads} |", ms(c));
-        println!("| load {name}: first / cached | {:.1}x | |", f.as_secs_f64() / c.as_secs_f64());
+impl PostPath {
+    async fn wasm(&self) {
+        self.flavor.send(&self.net, &self.settings, &self.msg).await.expect("wasm post");
     }
 
-    let svc = EchoService::start();
-    let origin = svc.origin();
-    let rt = Runtime::new(None, Limits::default()).unwrap();
-    let (flavor, _) = rt.load(&std::fs::read(flavors::ECHO).unwrap(), "echo").await.unwrap();
-    let grant = Origin::parse_grant(&origin).unwrap();
+    async fn native(&self) {
+        let mut req = self.client.post(&self.url).body(self.body.clone());
+        for (k, v) in &self.headers {
+            req = req.header(k, v);
+        }
+        let resp = req.send().await.expect("native post");
+        assert!(resp.status().is_success());
+        resp.bytes().await.expect("native body");
+    }
+}
+
+fn net_for(origin: &str, secret: (&str, &str)) -> (Arc<Net>, String) {
+    let grant = Origin::parse_grant(origin).unwrap();
     let mut secrets = SecretSet::new();
-    let token = secrets.add("token", "bench-token".into());
-    let net =
-        Arc::new(Net::new(EgressPolicy::new("bench", [grant.clone()], [grant]), secrets, Limits::default()).unwrap());
+    let placeholder = secrets.add(secret.0, secret.1.into());
+    let policy = EgressPolicy::new("bench", [grant.clone()], [grant]);
+    (Arc::new(Net::new(policy, secrets, Limits::default()).unwrap()), placeholder)
+}
+
+/// The headers a native client must send to match what the flavor sent.
+fn same_headers(seen: &alerter_tests::chat::Seen) -> Vec<(String, String)> {
+    seen.headers
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "authorization" | "content-type"))
+        .cloned()
+        .collect()
+}
+
+async fn echo_path(rt: &Runtime, svc: &EchoService) -> PostPath {
+    let origin = svc.origin();
+    let (flavor, _) = rt.load(&std::fs::read(flavors::ECHO).unwrap(), "echo").await.unwrap();
+    let (net, token) = net_for(&origin, ("token", "bench-token"));
     let settings = vec![
         ("url".to_string(), origin.clone()),
         ("token".to_string(), token),
         ("channel".to_string(), "general".to_string()),
     ];
     let msg = Message::text("benchmark message");
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let body = serde_json::json!({"flavor": "echo", "channel": "general", "text": "benchmark message", "title": null,
-        "level": "info", "metadata": [], "link": null, "raw": null, "thread": null});
-    // Warm both paths, then interleave so both see the same machine state.
-    for _ in 0..10 {
-        flavor.send(&net, &settings, &msg).await.unwrap();
-        client.post(format!("{origin}/messages")).bearer_auth("bench-token").json(&body).send().await.unwrap();
+    flavor.send(&net, &settings, &msg).await.unwrap();
+    let seen = svc.seen().pop().unwrap();
+    PostPath {
+        flavor,
+        net,
+        settings,
+        msg,
+        client: reqwest::Client::builder().no_proxy().build().unwrap(),
+        url: format!("{origin}/messages"),
+        headers: same_headers(&seen),
+        body: seen.body.clone(),
     }
-    let mut wasm = Vec::new();
-    let mut native = Vec::new();
-    for _ in 0..posts {
-        let t = Instant::now();
-        flavor.send(&net, &settings, &msg).await.unwrap();
-        wasm.push(t.elapsed());
-        let t = Instant::now();
-        let r = client.post(format!("{origin}/messages")).bearer_auth("bench-token").json(&body).send().await.unwrap();
-        r.bytes().await.unwrap();
-        native.push(t.elapsed());
-    }
-    let (w, n) = (median(wasm), median(native));
-    println!("| post through the echo wasm flavor | {} | {posts} |", ms(w));
-    println!("| native reqwest POST, same server | {} | {posts} |", ms(n));
-    println!("| wasm flavor / native | {:.2}x | |", w.as_secs_f64() / n.as_secs_f64());
+}
 
-    let a = alerter_tests::alerter!();
-    a.run(&["flavor", "register", flavors::ECHO]).ok();
-    a.run(&["register", "e", "--flavor", "echo", "--set", &format!("url={origin}"), "--allow-host", &origin]).ok();
-    let mut cli = Vec::new();
-    for _ in 0..cli_runs {
-        let t = Instant::now();
-        a.run(&["post", "from the cli"]).ok();
-        cli.push(t.elapsed());
+async fn slack_path(rt: &Runtime, svc: &SlackService) -> PostPath {
+    let origin = svc.origin();
+    let (flavor, _) = rt.load(&std::fs::read(flavors::SLACK).unwrap(), "slack").await.unwrap();
+    let (net, token) = net_for(&origin, ("token", BOT_TOKEN));
+    let settings = vec![
+        ("token".to_string(), token),
+        ("channel_id".to_string(), CHANNEL.to_string()),
+        ("api_base".to_string(), format!("{origin}/api")),
+    ];
+    let mut msg = Message::text("Nightly training finished");
+    msg.title = Some("Training".into());
+    msg.metadata = vec![("accuracy".into(), "0.93".into())];
+    flavor.send(&net, &settings, &msg).await.unwrap();
+    let seen = svc.seen().pop().unwrap();
+    assert_eq!(seen.path, "/api/chat.postMessage");
+    PostPath {
+        flavor,
+        net,
+        settings,
+        msg,
+        client: reqwest::Client::builder().no_proxy().build().unwrap(),
+        url: format!("{origin}/api/chat.postMessage"),
+        headers: same_headers(&seen),
+        body: seen.body.clone(),
     }
-    println!("| `alerter post` process, start to exit (cached flavor) | {} | {cli_runs} |", ms(median(cli)));
+}
+
+/// Medians of `posts` interleaved wasm and native posts, after a warm-up.
+async fn compare(path: &PostPath, posts: usize) -> (Duration, Duration) {
+    for _ in 0..20 {
+        path.wasm().await;
+        path.native().await;
+    }
+    let (mut wasm, mut native) = (Vec::new(), Vec::new());
+    for i in 0..posts {
+        // Alternate which goes first, so neither always follows the other.
+        for w in [i % 2 == 0, i % 2 == 1] {
+            let t = Instant::now();
+            if w {
+                path.wasm().await;
+                wasm.push(t.elapsed());
+            } else {
+                path.native().await;
+                native.push(t.elapsed());
+            }
+        }
+    }
+    (median(wasm), median(native))
+}
+
+struct Out {
+    targets: Option<std::fs::File>,
+}
+
+impl Out {
+    fn row(&self, cells: &[&str]) {
+        println!("| {} |", cells.join(" | "));
+    }
+
+    fn target(&mut self, name: &str, target: &str, measured: &str, ok: bool) {
+        if let Some(f) = &mut self.targets {
+            writeln!(f, "{name}\t{target}\t{measured}\t{}", if ok { "yes" } else { "NO" }).unwrap();
+        }
+    }
+}
+
+async fn loads(out: &mut Out, runs: usize) {
+    let mut list = vec![("echo".to_string(), flavors::ECHO.to_string()), ("slack".into(), flavors::SLACK.into())];
+    for (name, var) in [("telegram", "ALERTER_BENCH_TELEGRAM"), ("teams", "ALERTER_BENCH_TEAMS")] {
+        if let Ok(p) = std::env::var(var) {
+            list.push((name.into(), p));
+        }
+    }
+    for (flavor, path) in list {
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let name = if bytes.len() > 2_000_000 {
+            format!("{flavor} ({:.1} MB)", bytes.len() as f64 / 1e6)
+        } else {
+            format!("{flavor} ({} KB)", bytes.len() / 1000)
+        };
+        let big = bytes.len() > 2_000_000;
+        let (firsts, cached_runs) = if big { (2.min(runs), runs) } else { (runs, runs) };
+        let mut first = Vec::new();
+        let mut cached = Vec::new();
+        for i in 0..cached_runs {
+            let dir = tempfile::tempdir().unwrap();
+            if i < firsts {
+                let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
+                let t = Instant::now();
+                rt.load(&bytes, &name).await.unwrap();
+                first.push(t.elapsed());
+            } else {
+                let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
+                rt.load(&bytes, &name).await.unwrap();
+            }
+            let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
+            let t = Instant::now();
+            let (_, how) = rt.load(&bytes, &name).await.unwrap();
+            cached.push(t.elapsed());
+            assert_eq!(how, CompileSource::Cached);
+        }
+        let (n_first, n_cached) = (first.len(), cached.len());
+        let (f, c) = (median(first), median(cached));
+        out.row(&[&format!("load {name}: first (compile)"), &ms(f), &n_first.to_string()]);
+        out.row(&[&format!("load {name}: cached"), &ms(c), &n_cached.to_string()]);
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let (load_runs, posts) = if quick { (2, 30) } else { (5, 300) };
+    let targets = args.iter().position(|a| a == "--targets").map(|i| {
+        std::fs::OpenOptions::new().create(true).append(true).open(&args[i + 1]).expect("targets file")
+    });
+    let mut out = Out { targets };
+
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let n: usize = args[i + 2].parse().unwrap();
+        let rt = Runtime::new(None, Limits::default()).unwrap();
+        match args[i + 1].as_str() {
+            "echo" | "native-echo" => {
+                let svc = EchoService::start();
+                let p = echo_path(&rt, &svc).await;
+                for _ in 0..n {
+                    if args[i + 1] == "echo" {
+                        p.wasm().await
+                    } else {
+                        p.native().await
+                    }
+                }
+            }
+            "slack" | "native-slack" => {
+                let svc = SlackService::start();
+                let p = slack_path(&rt, &svc).await;
+                for _ in 0..n {
+                    if args[i + 1] == "slack" {
+                        p.wasm().await
+                    } else {
+                        p.native().await
+                    }
+                }
+            }
+            other => panic!("unknown profile {other}"),
+        }
+        return;
+    }
+
+    println!("| benchmark | median | runs |");
+    println!("|---|---|---|");
+    if !args.iter().any(|a| a == "--no-loads") {
+        loads(&mut out, load_runs).await;
+    }
+
+    let rt = Runtime::new(None, Limits::default()).unwrap();
+    let echo = EchoService::start();
+    let slack = SlackService::start();
+    let paths = [("echo", echo_path(&rt, &echo).await), ("Slack", slack_path(&rt, &slack).await)];
+    for (name, path) in &paths {
+        let (w, n) = compare(path, posts).await;
+        let ratio = w.as_secs_f64() / n.as_secs_f64();
+        out.row(&[&format!("post through the {name} wasm flavor"), &ms(w), &posts.to_string()]);
+        out.row(&[&format!("native reqwest POST of the same JSON, {name} stand-in"), &ms(n), &posts.to_string()]);
+        out.row(&[&format!("{name}: wasm / native"), &format!("{ratio:.2}x"), ""]);
+        out.target(
+            &format!("in-process post through {name} / native reqwest"),
+            "<= 1.10x",
+            &format!("{ratio:.2}x ({} vs {})", ms(w), ms(n)),
+            ratio <= 1.10,
+        );
+    }
+    assert!(echo.violations().is_empty() && slack.violations().is_empty(), "stand-in violations");
 }

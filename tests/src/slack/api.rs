@@ -239,7 +239,10 @@ fn post_message(store: &mut Store, req: &Seen) -> Answer {
             .error("invalid_blocks");
     }
     let text = req.param_str("text").unwrap_or_default();
-    if text.is_empty() && blocks.is_none() {
+    // Slack: "One of these arguments is required: attachments, blocks, text"
+    // (apprise's bot mode sends only legacy `attachments`).
+    let attachments = req.param("attachments").filter(|a| !matches!(a, Value::Null));
+    if text.is_empty() && blocks.is_none() && attachments.is_none() {
         return fail("no_text");
     }
     if text.chars().count() > 40_000 {

@@ -1,0 +1,267 @@
+"""Whole-process rows of BENCHMARKS.md (run by scripts/bench; standard library only).
+
+Each command is one process that sends one post to a loopback stand-in; the
+commands of a group run interleaved (a round runs each once, in an order
+that rotates every round), and each row gives the median wall time from
+spawn to exit and the median peak RSS of the child (`wait4`'s ru_maxrss,
+nothing added by a wrapper). Every run must exit 0 and the stand-in must
+have answered exactly one post per run, else the script fails (non-zero,
+nothing printed for the group).
+
+Groups:
+- `clients`: `alerter post` (built-in Slack flavor, cached) against curl,
+  slack_sdk and apprise, all to the Slack stand-in (`standin`).
+- `flavors`: `alerter post` through the built-in Slack flavor (Rust), the
+  telegram flavor (Python, componentize-py) and the teams flavor
+  (JavaScript, componentize-js), registered and cached, against one
+  minimal server (`bench-standin`) that answers each the way its service
+  does; plus registering (first compile of) each big flavor.
+
+    python3 bench_processes.py GROUP --bin-dir DIR [--python VENV_PYTHON]
+        [--telegram WASM --teams WASM] [--runs N] --md FILE --targets FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TEXT = "Nightly training finished"
+
+
+class BenchError(Exception):
+    pass
+
+
+@dataclass
+class Row:
+    name: str
+    argv: list[str]
+    env: dict[str, str] | None = None
+    times: list[float] = field(default_factory=list)
+    rss_kib: list[int] = field(default_factory=list)
+
+    def median_ms(self) -> float:
+        return statistics.median(self.times) * 1000
+
+    def median_rss_mib(self) -> float:
+        return statistics.median(self.rss_kib) / 1024
+
+
+def run_once(argv: list[str], env: dict[str, str] | None) -> tuple[float, int]:
+    """Spawns argv (stdio to /dev/null), waits; returns (seconds, peak RSS KiB)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        actions = [
+            (os.POSIX_SPAWN_DUP2, devnull, 0),
+            (os.POSIX_SPAWN_DUP2, devnull, 1),
+            (os.POSIX_SPAWN_DUP2, devnull, 2),
+        ]
+        exe = shutil.which(argv[0]) or argv[0]
+        t = time.perf_counter()
+        pid = os.posix_spawn(exe, argv, env if env is not None else dict(os.environ), file_actions=actions)
+        _, status, usage = os.wait4(pid, 0)
+        dt = time.perf_counter() - t
+    finally:
+        os.close(devnull)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        raise BenchError(f"{argv[0]} exited {code}: {' '.join(argv)}\n{out.stdout}{out.stderr}")
+    return dt, usage.ru_maxrss
+
+
+def interleave(rows: list[Row], runs: int, warmup: int = 2) -> None:
+    for _ in range(warmup):
+        for r in rows:
+            run_once(r.argv, r.env)
+    for i in range(runs):
+        k = i % len(rows)
+        for r in rows[k:] + rows[:k]:
+            dt, rss = run_once(r.argv, r.env)
+            r.times.append(dt)
+            r.rss_kib.append(rss)
+
+
+class Standin:
+    """A stand-in process: first stdout line, served until stdin closes."""
+
+    def __init__(self, argv: list[str]):
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.line = self.proc.stdout.readline().split()
+        if not self.line:
+            raise BenchError(f"{argv[0]} did not start: {self.proc.stderr.read() if self.proc.stderr else ''}")
+
+    def stop(self) -> str:
+        try:
+            _, err = self.proc.communicate(timeout=20)  # closes stdin: the stand-in stops
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise BenchError("the stand-in did not stop")
+        return err
+
+
+def alerter_env(home: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERTER_")}
+    env["ALERTER_HOME"] = home
+    return env
+
+
+def check(argv: list[str], env: dict[str, str], what: str) -> str:
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise BenchError(f"{what} failed ({r.returncode}): {' '.join(argv)}\n{r.stdout}{r.stderr}")
+    return r.stdout
+
+
+def group_clients(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str, str, bool]]]:
+    if not a.python:
+        raise BenchError("--python (the virtualenv with slack_sdk and apprise) is required for `clients`")
+    alerter = str(Path(a.bin_dir) / "alerter")
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "posted.jsonl"
+        standin = Standin([str(Path(a.bin_dir) / "standin"), "--log", str(log)])
+        try:
+            origin, channel, token = standin.line
+            env = alerter_env(str(Path(tmp) / "home"))
+            check([alerter, "register", "bench", "--flavor", "slack", "--set", f"token={token}",
+                   "--set", f"channel_id={channel}", "--set", f"api_base={origin}/api", "--allow-host", origin], env, "register")
+            check([alerter, "post", TEXT], env, "the first post (fills the compile cache)")
+            first = json.loads(log.read_text().splitlines()[0])
+            body = Path(tmp) / "body.json"
+            body.write_text(json.dumps(first))
+            rows = [
+                Row("`alerter post` (built-in Slack flavor, cached)", [alerter, "post", TEXT], env),
+                Row("`curl` one-shot POST of the same JSON",
+                    ["curl", "-sS", "--fail", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}",
+                     "-H", "Content-Type: application/json; charset=utf-8", "--data-binary", f"@{body}",
+                     f"{origin}/api/chat.postMessage"]),
+                Row("slack_sdk `WebClient.chat_postMessage` one-liner",
+                    [a.python, "-c", "from slack_sdk import WebClient; "
+                     f"assert WebClient(token={token!r}, base_url={origin + '/api/'!r})"
+                     f".chat_postMessage(channel={channel!r}, text={TEXT!r})['ok']"]),
+                Row("apprise (Slack bot mode) one-liner",
+                    [a.python, "-c", "import apprise; from apprise.plugins.slack import NotifySlack; "
+                     f"NotifySlack.api_url = {origin + '/api/{}'!r}; ap = apprise.Apprise(); "
+                     f"ap.add({f'slack://{token}/+{channel}'!r}); assert ap.notify(body={TEXT!r})"]),
+            ]
+            interleave(rows, a.runs)
+        finally:
+            standin.stop()
+        posted = len(log.read_text().splitlines())
+        expected = 1 + len(rows) * (a.runs + 2)
+        if posted != expected:
+            raise BenchError(f"the Slack stand-in answered {posted} posts ok, not {expected}")
+    base = rows[0]
+    md = ["| command | median | peak RSS | vs `alerter post` |", "|---|---|---|---|"]
+    for r in rows:
+        md.append(f"| {r.name} | {r.median_ms():.1f} ms | {r.median_rss_mib():.1f} MiB | "
+                  f"{r.median_ms() / base.median_ms():.2f}x |")
+    return md, []
+
+
+def group_flavors(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str, str, bool]]]:
+    if not (a.telegram and a.teams):
+        raise BenchError("--telegram and --teams (the built components) are required for `flavors`")
+    alerter = str(Path(a.bin_dir) / "alerter")
+    targets = []
+    with tempfile.TemporaryDirectory() as tmp:
+        standin = Standin([str(Path(a.bin_dir) / "bench-standin")])
+        try:
+            (origin,) = standin.line
+            env = alerter_env(str(Path(tmp) / "home"))
+            # Registration: the first compile of each big flavor, in a fresh home each time.
+            reg_rows = []
+            for name, wasm in (("telegram", a.telegram), ("teams", a.teams)):
+                r = Row(f"`alerter flavor register` {name} ({os.path.getsize(wasm) / 1e6:.1f} MB, first compile)", [])
+                for i in range(a.register_runs):
+                    h = str(Path(tmp) / f"reg-{name}-{i}")
+                    dt, rss = run_once([alerter, "flavor", "register", wasm, *a.register_args], alerter_env(h))
+                    r.times.append(dt)
+                    r.rss_kib.append(rss)
+                    shutil.rmtree(h)
+                reg_rows.append(r)
+            check([alerter, "flavor", "register", a.telegram, *a.register_args], env, "register telegram")
+            check([alerter, "flavor", "register", a.teams, *a.register_args], env, "register teams")
+            check([alerter, "register", "rs", "--flavor", "slack", "--set", "token=xoxb-1-2-bench",
+                   "--set", "channel_id=C0BENCH", "--set", f"api_base={origin}/api", "--allow-host", origin], env, "register rs")
+            check([alerter, "register", "py", "--flavor", "telegram", "--set", "token=123456:bench",
+                   "--set", "chat_id=-1001", "--set", f"api_base={origin}", "--allow-host", origin,
+                   *a.alerter_args], env, "register py")
+            check([alerter, "register", "js", "--flavor", "teams", "--set", f"webhook_url={origin}/teams/workflows/bench",
+                   "--allow-host", origin, *a.alerter_args], env, "register js")
+            rows = [
+                Row("`alerter post`, built-in Slack flavor (Rust, 0.2 MB)", [alerter, "post", "--alerter", "rs", TEXT], env),
+                Row(f"`alerter post`, telegram flavor (Python, {os.path.getsize(a.telegram) / 1e6:.1f} MB)",
+                    [alerter, "post", "--alerter", "py", TEXT], env),
+                Row(f"`alerter post`, teams flavor (JavaScript, {os.path.getsize(a.teams) / 1e6:.1f} MB)",
+                    [alerter, "post", "--alerter", "js", TEXT], env),
+            ]
+            for r in rows:
+                check(r.argv, env, r.name)  # the first post of each: fills the cache where it is lazy
+            interleave(rows, a.runs)
+            cache = sum(f.stat().st_size for f in (Path(tmp) / "home" / "cache").glob("*") if f.is_file())
+        finally:
+            err = standin.stop()
+        posts = int(err.strip().splitlines()[-1].split()[-1])
+        expected = 3 + 3 * (a.runs + 2)
+        if posts != expected:
+            raise BenchError(f"bench-standin answered {posts} posts, not {expected}")
+    base = rows[0]
+    md = ["| command | median | peak RSS | vs Rust flavor (time, RSS) |", "|---|---|---|---|"]
+    for r in rows:
+        md.append(f"| {r.name} | {r.median_ms():.1f} ms | {r.median_rss_mib():.1f} MiB | "
+                  f"{r.median_ms() / base.median_ms():.2f}x, {r.median_rss_mib() / base.median_rss_mib():.2f}x |")
+    for r in reg_rows:
+        md.append(f"| {r.name} | {r.median_ms() / 1000:.2f} s | {r.median_rss_mib():.0f} MiB | ({len(r.times)} runs) |")
+    md.append(f"| compile cache after registering both | {cache / 1e6:.1f} MB | | |")
+    for r in rows[1:]:
+        t, m = r.median_ms() / base.median_ms(), r.median_rss_mib() / base.median_rss_mib()
+        lang = "Python" if "Python" in r.name else "JavaScript"
+        targets.append((f"{lang} flavor `alerter post` within 2x the Rust flavor", "<= 2.00x", f"{t:.2f}x", t <= 2.0))
+        targets.append((f"{lang} flavor peak RSS within 2x the Rust flavor", "<= 2.00x", f"{m:.2f}x", m <= 2.0))
+    for r in reg_rows:
+        s, m = r.median_ms() / 1000, r.median_rss_mib()
+        targets.append((f"register {r.name.split('` ')[1].split(' (')[0]}: time", "<= 3 s", f"{s:.2f} s", s <= 3.0))
+        targets.append((f"register {r.name.split('` ')[1].split(' (')[0]}: peak RSS", "<= 200 MB",
+                        f"{r.median_rss_mib() * 1.048576:.0f} MB", m * 1.048576 <= 200))
+    return md, targets
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("group", choices=["clients", "flavors"])
+    p.add_argument("--bin-dir", required=True)
+    p.add_argument("--python")
+    p.add_argument("--telegram")
+    p.add_argument("--teams")
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--register-runs", type=int, default=3)
+    p.add_argument("--register-args", nargs="*", default=[], help="extra arguments of `flavor register`")
+    p.add_argument("--alerter-args", nargs="*", default=[], help="extra arguments of `register` for the big flavors")
+    p.add_argument("--md", required=True)
+    p.add_argument("--targets", required=True)
+    a = p.parse_args()
+    try:
+        md, targets = (group_clients if a.group == "clients" else group_flavors)(a)
+    except BenchError as e:
+        print(f"bench_processes {a.group}: {e}", file=sys.stderr)
+        sys.exit(1)
+    Path(a.md).write_text("\n".join(md) + "\n")
+    with open(a.targets, "a") as f:
+        for name, target, measured, ok in targets:
+            f.write(f"{name}\t{target}\t{measured}\t{'yes' if ok else 'NO'}\n")
+
+
+if __name__ == "__main__":
+    main()
