@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alerter::{EgressPolicy, Limits, Message, Net, Origin, Runtime, SecretSet};
+use alerter::{EgressPolicy, HeaderSlot, Limits, Message, Net, Origin, Runtime, SecretSet, SecretSlot};
 use alerter_tests::echo::EchoService;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -25,7 +25,8 @@ async fn a_post_through_the_sandbox_costs_less_than_3x_a_native_post() {
     let (flavor, _) = rt.load(&std::fs::read(alerter_test_artifacts::ECHO).unwrap(), "echo").await.unwrap();
     let grant = Origin::parse_grant(&origin).unwrap();
     let mut secrets = SecretSet::new();
-    let token = secrets.add("token", "bench-token".into());
+    let slot = SecretSlot::Header(HeaderSlot { name: "authorization".into(), format: "Bearer {}".into() });
+    let token = secrets.bind("token", "bench-token".into(), slot, vec![grant.clone()]);
     let net = Arc::new(Net::new(EgressPolicy::new("t", [grant.clone()], [grant]), secrets, Limits::default()).unwrap());
     let settings = vec![("url".to_string(), origin.clone()), ("token".to_string(), token)];
     let msg = Message::text("regression check");

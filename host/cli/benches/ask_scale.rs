@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alerter::{AskOptions, Host, Limits, Message, NewAlerter, Outcome};
+use alerter::{AskOptions, FlavorRegistration, Host, Limits, Message, NewAlerter, Outcome};
 use alerter_test_artifacts as flavors;
 use alerter_tests::scale::{Budget, ScaleService, ScriptedReply};
 use rand::{Rng, SeedableRng};
@@ -71,12 +71,15 @@ async fn run(n: usize, window: Duration, targets: Option<String>) {
     let origin = svc.origin();
     let home = tempfile::tempdir().unwrap();
     let host = Host::open(home.path(), Limits::default()).unwrap();
-    host.register_flavor(std::path::Path::new(flavors::ECHO), None).await.unwrap();
+    // `ask` needs a flavor trusted to report who replied.
+    let how = FlavorRegistration { trusted: true, ..FlavorRegistration::default() };
+    host.register_flavor_with(std::path::Path::new(flavors::ECHO), &how).await.unwrap();
     host.register_alerter(NewAlerter {
         name: "scale".into(),
         flavor: "echo".into(),
         settings: vec![("url".into(), origin.clone()), ("token".into(), TOKEN.into())],
         allow_hosts: vec![origin.clone()],
+        ..NewAlerter::default()
     })
     .await
     .unwrap();

@@ -19,7 +19,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alerter::{CompileSource, EgressPolicy, Flavor, Limits, Message, Net, Origin, Runtime, SecretSet};
+use alerter::{CompileSource, EgressPolicy, Flavor, HeaderSlot, Limits, Message, Net, Origin, Runtime, SecretSet, SecretSlot};
 use alerter_test_artifacts as flavors;
 use alerter_tests::echo::EchoService;
 use alerter_tests::slack::{SlackService, BOT_TOKEN, CHANNEL};
@@ -65,7 +65,8 @@ impl PostPath {
 fn net_for(origin: &str, secret: (&str, &str)) -> (Arc<Net>, String) {
     let grant = Origin::parse_grant(origin).unwrap();
     let mut secrets = SecretSet::new();
-    let placeholder = secrets.add(secret.0, secret.1.into());
+    let slot = SecretSlot::Header(HeaderSlot { name: "authorization".into(), format: "Bearer {}".into() });
+    let placeholder = secrets.bind(secret.0, secret.1.into(), slot, vec![grant.clone()]);
     let policy = EgressPolicy::new("bench", [grant.clone()], [grant]);
     (Arc::new(Net::new(policy, secrets, Limits::default()).unwrap()), placeholder)
 }
@@ -188,17 +189,19 @@ async fn loads(out: &mut Out, runs: usize) {
         let mut first = Vec::new();
         let mut cached = Vec::new();
         for i in 0..cached_runs {
-            let dir = tempfile::tempdir().unwrap();
+            // The cache's key lives next to it (`cache.key`), outside it.
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path().join("cache");
             if i < firsts {
-                let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
+                let rt = Runtime::new(Some(dir.clone()), Limits::default()).unwrap();
                 let t = Instant::now();
                 rt.load(&bytes, &name).await.unwrap();
                 first.push(t.elapsed());
             } else {
-                let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
+                let rt = Runtime::new(Some(dir.clone()), Limits::default()).unwrap();
                 rt.load(&bytes, &name).await.unwrap();
             }
-            let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
+            let rt = Runtime::new(Some(dir.clone()), Limits::default()).unwrap();
             let t = Instant::now();
             let (_, how) = rt.load(&bytes, &name).await.unwrap();
             cached.push(t.elapsed());
