@@ -115,9 +115,12 @@ impl Host {
                 }
                 crate::ErrorClass::Failure => e,
             };
-            let bytes = self.pinned_bytes(name, entry).map_err(broken)?;
             let what = format!("flavor \"{name}\" ({})", entry.path.display());
-            let (flavor, _) = self.runtime.load(&bytes, &what).await.map_err(broken)?;
+            // The compile cache binds each artifact to the sha256 it was
+            // compiled from: the pinned copy is read (and verified) only
+            // when it has to be compiled.
+            let bytes = || self.pinned_bytes(name, entry).map(std::borrow::Cow::Owned);
+            let (flavor, _) = self.runtime.load_sha256(&entry.sha256, &what, bytes).await.map_err(broken)?;
             return Ok((flavor, FlavorSource::Path(entry.path.clone())));
         }
         Err(Error::UnknownFlavor { name: name.to_string(), known: flavor_names(reg) })
@@ -414,7 +417,7 @@ impl Alerter {
     ) -> Result<Alerter, Error> {
         let resolved = resolve_settings(name, true, &flavor, &entry.settings, overrides, store, Unresolved::Fail)?;
         let policy = resolved.policy(name, entry, source.is_built_in())?;
-        let net = Net::new(policy, resolved.secrets, limits.clone())?;
+        let net = Net::with_clients(policy, resolved.secrets, limits.clone(), flavor.clients())?;
         Ok(Alerter {
             name: name.to_string(),
             flavor,

@@ -1,41 +1,107 @@
 //! The wasmtime engine and linker, the compile cache, and loading a
 //! component into a ready-to-call [`Flavor`].
 //!
-//! The compile cache holds one file per component and engine,
-//! `<sha256 of the component>-<engine key>.cwasm`, so a cache never mixes
-//! artifacts of different wasmtime versions or settings. [`Runtime::prune_cache`]
-//! drops what is no longer wanted.
+//! The compile cache holds two files per component and engine:
+//! `<sha256 of the component>-<engine key>.cwasm`, the compiled artifact
+//! exactly as wasmtime wrote it (so it can be mapped, never copied), and
+//! `<same>.meta`, a keyed BLAKE3 MAC and what the artifact was compiled from
+//! (the component's sha256, the engine key, the contract and the flavor's
+//! `info`). A cache never mixes artifacts of different wasmtime versions or
+//! settings. [`Runtime::prune_cache`] drops what is no longer wanted.
 //!
 //! A compiled artifact is native code: deserialising a crafted one would
-//! run code outside the sandbox. So each file starts with a keyed BLAKE3
-//! MAC of the artifact (the key: 32 random bytes in `ALERTER_HOME/cache.key`,
-//! 0600, never in the cache directory itself), computed when it is written
-//! and checked on the bytes in memory before they are deserialised. A file
-//! that fails the check (changed, restored from elsewhere, written with
-//! another key) is a warning and a recompile, never a deserialise. Keyed
-//! BLAKE3 over a 35 MiB artifact takes about 7 ms here, HMAC-SHA256 about
-//! 30 ms (BENCHMARKS.md).
+//! run code outside the sandbox. So the MAC (the key: 32 random bytes in
+//! `ALERTER_HOME/cache.key`, 0600, never in the cache directory itself) is
+//! computed when the pair is written, over the metadata and every byte of
+//! the artifact, and checked before the artifact is deserialised: on the
+//! open file, which is then mapped through that very descriptor (not
+//! opened again by name). A pair that fails the check (changed, restored
+//! from elsewhere, written with another key, renamed to another
+//! component's name) is a warning and a recompile, never a deserialise.
+//! Keyed BLAKE3 over a 35 MiB artifact takes about 7 ms on one core here,
+//! HMAC-SHA256 about 30 ms (BENCHMARKS.md); it is hashed through a small
+//! mapped window, so it neither copies the artifact nor adds it to the
+//! process's resident memory.
+//!
+//! Because the MAC binds the artifact to the sha256 of the component it was
+//! compiled from, a cached load needs neither the component's bytes nor its
+//! sha256 (see [`Runtime::load_sha256`]): the pinned copy of a registered
+//! flavor is read, and verified, only when it has to be compiled. And
+//! because it carries the flavor's `info`, a cached load instantiates
+//! nothing: the first instance is the one of the first call.
+//!
+//! Within a process a component is loaded once: later loads of the same
+//! sha256 share its compiled code and linking (both immutable); every call
+//! still gets a fresh instance.
+//!
+//! Instances come from a pooling allocator (`pool_config`): each call takes
+//! a slot of pre-reserved memory, tables and fiber stack, whose linear
+//! memory is a copy-on-write image of the component's initial memory and is
+//! reset when the call ends (only the pages the call dirtied). A semaphore
+//! in front of calls keeps the number in flight within the pool's size, so
+//! the pool is never exhausted: a call beyond it waits for a slot.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings::{self, latest, v0_1, Contract};
 use crate::error::{one_line, Error};
-use crate::flavor::{Flavor, FlavorPre};
+use crate::flavor::{Flavor, FlavorInfo, FlavorPre};
 use crate::limits::{Limits, EPOCH_TICK};
+use crate::net::Clients;
 use crate::store::CallState;
 
 /// Extension of compiled components in the cache.
 const CACHE_EXTENSION: &str = "cwasm";
-/// The first bytes of a cache file: this format, then the 32-byte MAC.
-const CACHE_MAGIC: &[u8; 8] = b"alrtcw1\0";
+/// Extension of the MAC and metadata next to each compiled component.
+const META_EXTENSION: &str = "meta";
+/// The first bytes of a `.meta` file: this format; then the 32-byte MAC,
+/// then the metadata (JSON).
+const META_MAGIC: &[u8; 8] = b"alrtmt2\0";
+/// Hashed first, so a MAC of this cache is never valid for anything else.
+const MAC_DOMAIN: &[u8] = b"alerter compile cache v2\0";
+/// Bytes of the artifact mapped at a time while it is hashed.
+const HASH_WINDOW: usize = 4 << 20;
+
+/// Calls in flight at once in one process (each holds one pooled instance
+/// slot while it runs, HTTP included); more wait for a slot.
+pub const MAX_CONCURRENT_CALLS: usize = 64;
+/// Bytes of each pooled linear memory kept resident (and reset with
+/// `memset`, only the pages the call touched) rather than given back to the
+/// kernel and faulted in again by the next call.
+const KEEP_RESIDENT_MEMORY: usize = 2 << 20;
+/// The same for each fiber stack.
+const KEEP_RESIDENT_STACK: usize = 128 << 10;
+/// Largest linear memory a pooled slot can hold: all of 32-bit wasm; the
+/// per-call [`Limits::memory_bytes`] is what actually caps a call.
+const POOL_MAX_MEMORY: usize = 4 << 30;
+
+/// What the `.meta` file says about its artifact (MAC'd with it).
+#[derive(Serialize, Deserialize)]
+struct Meta {
+    /// sha256 of the component compiled.
+    sha256: String,
+    /// The engine key (see [`engine_key`]).
+    engine: String,
+    /// What the flavor's `info` returned when it was compiled (validated).
+    info: FlavorInfo,
+}
+
+/// A component loaded in this process: compiled, linked, described.
+#[derive(Clone)]
+struct Loaded {
+    pre: FlavorPre,
+    info: FlavorInfo,
+}
 
 /// One engine and linker for the process; loads flavors.
 #[derive(Clone)]
@@ -50,6 +116,12 @@ pub(crate) struct RuntimeInner {
     cache_dir: Option<PathBuf>,
     cache_key: [u8; 32],
     stop_ticker: Arc<AtomicBool>,
+    /// One permit per pooled instance slot: a call holds one while it runs.
+    pub(crate) slots: Arc<tokio::sync::Semaphore>,
+    /// Components loaded in this process, by sha256.
+    loaded: Mutex<HashMap<String, Loaded>>,
+    /// HTTP clients shared by the alerters of this runtime.
+    pub(crate) clients: Arc<Clients>,
 }
 
 impl Drop for RuntimeInner {
@@ -116,10 +188,7 @@ impl Runtime {
 
     fn build(cache_dir: Option<PathBuf>, cache_key: [u8; 32], limits: Limits) -> Result<Runtime, Error> {
         let internal = |what: &str, e: wasmtime::Error| Error::Internal(format!("{what}: {}", one_line(&e)));
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        config.wasm_component_model(true);
-        let engine = Engine::new(&config).map_err(|e| internal("cannot create the wasm engine", e))?;
+        let engine = Engine::new(&engine_config(&limits)).map_err(|e| internal("cannot create the wasm engine", e))?;
 
         let mut linker: Linker<CallState> = Linker::new(&engine);
         latest::AlerterFlavor::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)
@@ -142,7 +211,25 @@ impl Runtime {
                 })
                 .map_err(|e| Error::Internal(format!("cannot start the epoch thread: {e}")))?;
         }
-        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, limits, cache_dir, cache_key, stop_ticker }) })
+        Ok(Runtime {
+            inner: Arc::new(RuntimeInner {
+                engine,
+                linker,
+                limits,
+                cache_dir,
+                cache_key,
+                stop_ticker,
+                slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS)),
+                loaded: Mutex::new(HashMap::new()),
+                clients: Arc::new(Clients::default()),
+            }),
+        })
+    }
+
+    /// The HTTP clients the alerters of this runtime share (one per origin
+    /// and resolver rule, see [`Clients`]).
+    pub fn clients(&self) -> &Arc<Clients> {
+        &self.inner.clients
     }
 
     /// The limits every call runs under.
@@ -155,81 +242,163 @@ impl Runtime {
     pub async fn load(&self, bytes: &[u8], what: &str) -> Result<(Flavor, CompileSource), Error> {
         check_header(bytes, what)?;
         let sha256 = sha256_hex(bytes);
-        let (component, how) = self.compile(bytes, &sha256, what)?;
-        let contract = check_imports_exports(&self.inner.engine, &component, what)?;
+        self.load_sha256(&sha256, what, || Ok(std::borrow::Cow::Borrowed(bytes))).await
+    }
+
+    /// Loads the component whose sha256 is `sha256`: from this process's
+    /// loaded components, else from the compile cache (which binds each
+    /// artifact to the sha256 it was compiled from, so the component's bytes
+    /// are not needed), else by compiling what `bytes` gives, which must
+    /// have that sha256.
+    pub(crate) async fn load_sha256<'a>(
+        &self,
+        sha256: &str,
+        what: &str,
+        bytes: impl FnOnce() -> Result<std::borrow::Cow<'a, [u8]>, Error>,
+    ) -> Result<(Flavor, CompileSource), Error> {
+        let known = self.inner.loaded.lock().unwrap_or_else(|e| e.into_inner()).get(sha256).cloned();
+        if let Some(l) = known {
+            return Ok((Flavor::ready(self.inner.clone(), l.pre, l.info, sha256.to_string()), CompileSource::Cached));
+        }
+        if let Some((component, meta)) = self.cached(sha256) {
+            let pre = self.link(&component, what)?;
+            let flavor = Flavor::ready(self.inner.clone(), pre.clone(), meta.info.clone(), sha256.to_string());
+            self.remember(sha256, pre, meta.info);
+            return Ok((flavor, CompileSource::Cached));
+        }
+        let bytes = bytes()?;
+        check_header(&bytes, what)?;
+        let found = sha256_hex(&bytes);
+        if found != sha256 {
+            return Err(Error::Internal(format!("{what}: expected the component {sha256}, got {found}")));
+        }
+        let compiled = self.inner.engine.precompile_component(&bytes).map_err(|e| Error::InvalidComponent {
+            what: what.to_string(),
+            reason: format!("not a valid component: {}", one_line(&e)),
+        })?;
+        drop(bytes);
+        // SAFETY: `compiled` was produced just now by this engine.
+        #[allow(unsafe_code)]
+        let component = unsafe { Component::deserialize(&self.inner.engine, &compiled) }
+            .map_err(|e| Error::Internal(format!("cannot load compiled code: {}", one_line(&e))))?;
+        let pre = self.link(&component, what)?;
+        let flavor = Flavor::describe(self.inner.clone(), pre.clone(), sha256.to_string(), what).await?;
+        self.store_cached(sha256, &compiled, flavor.info());
+        self.remember(sha256, pre, flavor.info().clone());
+        Ok((flavor, CompileSource::Compiled))
+    }
+
+    fn remember(&self, sha256: &str, pre: FlavorPre, info: FlavorInfo) {
+        self.inner.loaded.lock().unwrap_or_else(|e| e.into_inner()).insert(sha256.to_string(), Loaded { pre, info });
+    }
+
+    /// Checks the contract and imports, and links the component.
+    fn link(&self, component: &Component, what: &str) -> Result<FlavorPre, Error> {
+        let contract = check_imports_exports(&self.inner.engine, component, what)?;
         let invalid = |reason: String| Error::InvalidComponent { what: what.to_string(), reason };
         let pre = self
             .inner
             .linker
-            .instantiate_pre(&component)
+            .instantiate_pre(component)
             .map_err(|e| invalid(format!("cannot be linked by this host: {}", one_line(&e))))?;
         let mismatch =
             |e: wasmtime::Error| invalid(format!("does not match the {contract} contract: {}", one_line(&e)));
-        let pre = match contract {
+        Ok(match contract {
             Contract::V0_2 => FlavorPre::V0_2(latest::AlerterFlavorPre::new(pre).map_err(mismatch)?),
             Contract::V0_1 => FlavorPre::V0_1(v0_1::AlerterFlavorPre::new(pre).map_err(mismatch)?),
-        };
-        let flavor = Flavor::describe(self.inner.clone(), pre, sha256, what).await?;
-        Ok((flavor, how))
+        })
     }
 
-    fn compile(&self, bytes: &[u8], sha256: &str, what: &str) -> Result<(Component, CompileSource), Error> {
-        let engine = &self.inner.engine;
-        let cache_file = self.inner.cache_dir.as_ref().map(|d| d.join(self.cache_file_name(sha256)));
-        if let Some(file) = cache_file.as_ref().filter(|f| f.exists()) {
-            match std::fs::read(file).map_err(|e| e.to_string()).and_then(|b| self.verified(b)) {
-                Ok(artifact) => {
-                    // SAFETY: the bytes are an artifact this cache wrote: their
-                    // keyed MAC (key readable by the user only, outside the
-                    // cache directory) was checked just now, on these very
-                    // bytes in memory. wasmtime still checks the header and
-                    // refuses artifacts of another engine.
-                    #[allow(unsafe_code)]
-                    match unsafe { Component::deserialize(engine, &artifact) } {
-                        Ok(c) => return Ok((c, CompileSource::Cached)),
-                        Err(e) => {
-                            tracing::warn!("ignoring unreadable compile cache {}: {}", file.display(), one_line(&e));
-                        }
-                    }
-                }
-                Err(problem) => tracing::warn!(
+    /// The cached artifact of `sha256` with its metadata, when the pair is
+    /// there and its MAC checks out (a warning otherwise).
+    fn cached(&self, sha256: &str) -> Option<(Component, Meta)> {
+        let dir = self.inner.cache_dir.as_ref()?;
+        let name = self.cache_file_name(sha256);
+        let (artifact, meta) = (dir.join(&name), dir.join(Path::new(&name).with_extension(META_EXTENSION)));
+        if !artifact.exists() {
+            return None;
+        }
+        let file = match self.verified(&artifact, &meta, sha256) {
+            Ok(v) => v,
+            Err(problem) => {
+                tracing::warn!(
                     "compile cache {} failed verification ({problem}); recompiling, never loading it",
-                    file.display()
-                ),
+                    artifact.display()
+                );
+                return None;
             }
-        }
-        let compiled = engine.precompile_component(bytes).map_err(|e| Error::InvalidComponent {
-            what: what.to_string(),
-            reason: format!("not a valid component: {}", one_line(&e)),
-        })?;
-        if let Some(file) = &cache_file {
-            let mut framed = Vec::with_capacity(compiled.len() + 40);
-            framed.extend_from_slice(CACHE_MAGIC);
-            framed.extend_from_slice(blake3::keyed_hash(&self.inner.cache_key, &compiled).as_bytes());
-            framed.extend_from_slice(&compiled);
-            if let Err(e) = write_atomic(file, &framed) {
-                tracing::warn!("cannot write compile cache {}: {e}", file.display());
-            }
-        }
-        // SAFETY: `compiled` was produced just now by this engine.
+        };
+        let (file, meta) = file;
+        // SAFETY: the file is an artifact this cache wrote: its keyed MAC
+        // (key readable by the user only, outside the cache directory) was
+        // checked just now, over every byte, on this open file, and it is
+        // mapped through this same descriptor. Only someone with the user's
+        // own rights could change it in between, and they could as well
+        // read the key. wasmtime still checks the header and refuses
+        // artifacts of another engine.
         #[allow(unsafe_code)]
-        let component = unsafe { Component::deserialize(engine, &compiled) }
-            .map_err(|e| Error::Internal(format!("cannot load compiled code: {}", one_line(&e))))?;
-        Ok((component, CompileSource::Compiled))
+        let loaded = unsafe { Component::deserialize_file(&self.inner.engine, fd_path(&file, &artifact)) };
+        match loaded {
+            Ok(c) => Some((c, meta)),
+            Err(e) => {
+                tracing::warn!("ignoring unreadable compile cache {}: {}", artifact.display(), one_line(&e));
+                None
+            }
+        }
     }
 
-    /// The artifact in a cache file, when its MAC checks out.
-    fn verified(&self, mut file: Vec<u8>) -> Result<Vec<u8>, String> {
-        if file.len() < 40 || &file[..8] != CACHE_MAGIC {
+    /// Opens the artifact and checks the MAC in `meta` over the metadata and
+    /// the artifact, and that the metadata names `sha256` and this engine.
+    fn verified(&self, artifact: &Path, meta: &Path, sha256: &str) -> Result<(File, Meta), String> {
+        let meta_bytes = std::fs::read(meta).map_err(|e| format!("no readable MAC: {e}"))?;
+        if meta_bytes.len() < 40 || &meta_bytes[..8] != META_MAGIC {
             return Err("not a cache file of this alerter".into());
         }
-        let mac = blake3::Hash::from_bytes(file[8..40].try_into().map_err(|_| "short file".to_string())?);
+        let mac = blake3::Hash::from_bytes(meta_bytes[8..40].try_into().map_err(|_| "short file".to_string())?);
+        let json = &meta_bytes[40..];
+        let file = File::open(artifact).map_err(|e| e.to_string())?;
+        let mut h = self.mac_hasher(json);
+        hash_file(&mut h, &file).map_err(|e| format!("cannot read it: {e}"))?;
         // `Hash` compares in constant time.
-        if blake3::keyed_hash(&self.inner.cache_key, &file[40..]) != mac {
+        if h.finalize() != mac {
             return Err("its MAC does not match: changed, or written with another key".into());
         }
-        file.drain(..40);
-        Ok(file)
+        let meta: Meta = serde_json::from_slice(json).map_err(|e| format!("unreadable metadata: {e}"))?;
+        if meta.sha256 != sha256 || meta.engine != engine_key(&self.inner.engine) {
+            return Err("it was compiled from another component".into());
+        }
+        Ok((file, meta))
+    }
+
+    fn mac_hasher(&self, meta_json: &[u8]) -> blake3::Hasher {
+        let mut h = blake3::Hasher::new_keyed(&self.inner.cache_key);
+        h.update(MAC_DOMAIN);
+        h.update(&(meta_json.len() as u64).to_le_bytes());
+        h.update(meta_json);
+        h
+    }
+
+    /// Writes the artifact and its MAC'd metadata (a warning when it cannot).
+    fn store_cached(&self, sha256: &str, compiled: &[u8], info: &FlavorInfo) {
+        let Some(dir) = &self.inner.cache_dir else { return };
+        let name = self.cache_file_name(sha256);
+        let meta = Meta { sha256: sha256.to_string(), engine: engine_key(&self.inner.engine), info: info.clone() };
+        let json = match serde_json::to_vec(&meta) {
+            Ok(j) => j,
+            Err(e) => return tracing::warn!("cannot describe the compile cache entry: {e}"),
+        };
+        let mut h = self.mac_hasher(&json);
+        h.update(compiled);
+        let mut framed = Vec::with_capacity(json.len() + 40);
+        framed.extend_from_slice(META_MAGIC);
+        framed.extend_from_slice(h.finalize().as_bytes());
+        framed.extend_from_slice(&json);
+        let artifact = dir.join(&name);
+        let written = write_atomic(&artifact, compiled)
+            .and_then(|()| write_atomic(&artifact.with_extension(META_EXTENSION), &framed));
+        if let Err(e) = written {
+            tracing::warn!("cannot write compile cache {}: {e}", artifact.display());
+        }
     }
 
     fn cache_file_name(&self, sha256: &str) -> String {
@@ -253,7 +422,8 @@ impl Runtime {
                 Some((sha, k)) => (Some(sha.to_string()), k == key),
                 None => (None, false),
             };
-            let bytes = e.metadata().map(|m| m.len()).unwrap_or(0);
+            let meta = std::fs::metadata(path.with_extension(META_EXTENSION)).map(|m| m.len()).unwrap_or(0);
+            let bytes = e.metadata().map(|m| m.len()).unwrap_or(0) + meta;
             entries.push(CacheEntry { path, bytes, sha256, current_engine, flavors: Vec::new() });
         }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
@@ -269,6 +439,7 @@ impl Runtime {
             if wanted {
                 continue;
             }
+            let _ = std::fs::remove_file(entry.path.with_extension(META_EXTENSION));
             match std::fs::remove_file(&entry.path) {
                 Ok(()) => {
                     pruned.freed += entry.bytes;
@@ -278,7 +449,164 @@ impl Runtime {
                 Err(e) => return Err(Error::state_dir(&entry.path, format!("cannot remove it: {e}"))),
             }
         }
+        // Metadata whose artifact is gone (a write cut short) goes too.
+        if let Some(dir) = &self.inner.cache_dir {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = e.path();
+                if path.extension().is_some_and(|x| x == META_EXTENSION)
+                    && !path.with_extension(CACHE_EXTENSION).exists()
+                {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        }
         Ok(pruned)
+    }
+}
+
+/// The engine's settings: epoch interruption for the CPU budget, the
+/// component model, the pooling allocator, and compiled artifacts without
+/// what only debuggers and profilers read (symbols, native unwind tables,
+/// the address map for wasm offsets in backtraces: a trap's error comes
+/// from the guest's own last words), which makes the artifacts of the big
+/// Python and JavaScript flavors about 15 % smaller to compile, hash and map.
+fn engine_config(limits: &Limits) -> Config {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config.wasm_component_model(true);
+    config.debug_symbols(false);
+    config.native_unwind_info(false);
+    config.generate_address_map(false);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_config(limits)));
+    // For measuring the compile strategies (BENCHMARKS.md).
+    match std::env::var("ALERTER_COMPILER").as_deref() {
+        Ok("winch") => {
+            config.strategy(wasmtime::Strategy::Winch);
+        }
+        Ok("cranelift-none") => {
+            config.cranelift_opt_level(wasmtime::OptLevel::None);
+        }
+        Ok("cranelift-serial") => {
+            config.parallel_compilation(false);
+        }
+        _ => {}
+    }
+    config
+}
+
+/// The pool: [`MAX_CONCURRENT_CALLS`] slots, each with room for everything
+/// one call may create under the runtime's `limits` (instances, memories,
+/// tables and their elements). Memory slots are reserved, not committed:
+/// only the pages a call touches become resident.
+fn pool_config(limits: &Limits) -> PoolingAllocationConfig {
+    let n = MAX_CONCURRENT_CALLS as u32;
+    let per = |v: usize| u32::try_from(v.max(1)).unwrap_or(u32::MAX);
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(n)
+        .total_core_instances(n.saturating_mul(per(limits.max_instances)))
+        .total_memories(n.saturating_mul(per(limits.max_memories)))
+        .total_tables(n.saturating_mul(per(limits.max_tables)))
+        .total_stacks(n)
+        .max_core_instances_per_component(per(limits.max_instances))
+        .max_memories_per_component(per(limits.max_memories))
+        .max_tables_per_component(per(limits.max_tables))
+        .max_memories_per_module(per(limits.max_memories))
+        .max_tables_per_module(per(limits.max_tables))
+        .table_elements(limits.max_table_elements.max(1))
+        .max_memory_size(POOL_MAX_MEMORY)
+        .linear_memory_keep_resident(KEEP_RESIDENT_MEMORY)
+        .table_keep_resident(KEEP_RESIDENT_MEMORY / 8)
+        .async_stack_keep_resident(KEEP_RESIDENT_STACK)
+        .pagemap_scan(Enabled::Auto);
+    pool
+}
+
+/// Feeds every byte of `file` to `h` through a mapped window (so the file
+/// is neither copied nor kept resident), on both cores for large files.
+#[cfg(unix)]
+fn hash_file(h: &mut blake3::Hasher, file: &File) -> std::io::Result<()> {
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    let mut at = 0;
+    while at < len {
+        let n = HASH_WINDOW.min(len - at);
+        let window = map_window(file, at, n)?;
+        h.update_rayon(window.bytes());
+        at += n;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn hash_file(h: &mut blake3::Hasher, mut file: &File) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut buf = vec![0u8; HASH_WINDOW];
+    loop {
+        match file.read(&mut buf)? {
+            0 => return Ok(()),
+            n => {
+                h.update_rayon(&buf[..n]);
+            }
+        }
+    }
+}
+
+/// A read-only mapping of part of a file, unmapped when dropped.
+#[cfg(unix)]
+struct Window {
+    ptr: *mut std::ffi::c_void,
+    len: usize,
+}
+
+#[cfg(unix)]
+impl Window {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: `ptr` maps `len` readable bytes for as long as `self` lives.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::slice::from_raw_parts(self.ptr.cast::<u8>(), self.len)
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Window {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made by `map_window`.
+        #[allow(unsafe_code)]
+        unsafe {
+            let _ = rustix::mm::munmap(self.ptr, self.len);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn map_window(file: &File, offset: usize, len: usize) -> std::io::Result<Window> {
+    use rustix::mm::{mmap, MapFlags, ProtFlags};
+    // SAFETY: a fresh private read-only mapping of the file (never
+    // written through); `Window` unmaps it.
+    #[allow(unsafe_code)]
+    let ptr = unsafe {
+        mmap(std::ptr::null_mut(), len, ProtFlags::READ, MapFlags::PRIVATE | MapFlags::POPULATE, file, offset as u64)
+    }?;
+    Ok(Window { ptr, len })
+}
+
+/// A path that opens the very file `file` is (its descriptor, on Linux), so
+/// what is mapped is what was verified; elsewhere its path.
+fn fd_path(file: &File, path: &Path) -> PathBuf {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let by_fd = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        if by_fd.exists() {
+            return by_fd;
+        }
+        path.to_path_buf()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        path.to_path_buf()
     }
 }
 

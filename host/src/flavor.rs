@@ -138,8 +138,81 @@ pub(crate) enum Bindings {
     V0_2(latest::AlerterFlavor),
 }
 
-/// The future a call into an instance returns.
-type CallFuture<'a, R> = std::pin::Pin<Box<dyn std::future::Future<Output = wasmtime::Result<R>> + Send + 'a>>;
+/// What a call does in its instance; the arguments are borrowed, never
+/// copied (a message's body and attachments go straight into the guest).
+enum Op<'m> {
+    Info,
+    Capabilities(&'m [(String, String)]),
+    Send(&'m [(String, String)], &'m Message),
+    Replies(&'m [(String, String)], &'m str, Option<&'m str>),
+    Update(&'m [(String, String)], &'m str, &'m Message),
+}
+
+/// What a call returned.
+enum Done {
+    Info(FlavorInfo),
+    Capabilities(Capabilities),
+    Sent(Result<Sent, FlavorError>),
+    Replies(Result<RepliesPage, FlavorError>),
+    Updated(Result<(), FlavorError>),
+}
+
+impl Op<'_> {
+    /// Calls the export in `b`.
+    async fn run(self, b: &Bindings, store: &mut Store<CallState>) -> wasmtime::Result<Done> {
+        // (The bindings take settings as `&Vec`; settings are a few short pairs.)
+        let settings = |s: &[(String, String)]| s.to_vec();
+        Ok(match (self, b) {
+            (Op::Info, Bindings::V0_2(b)) => Done::Info(b.alerter_flavor_flavor().call_info(store).await?),
+            (Op::Info, Bindings::V0_1(b)) => Done::Info(b.alerter_flavor_flavor().call_info(store).await?.into()),
+            (Op::Capabilities(s), Bindings::V0_2(b)) => {
+                Done::Capabilities(b.alerter_flavor_flavor().call_capabilities_for(store, &settings(s)).await?)
+            }
+            (Op::Capabilities(s), Bindings::V0_1(b)) => {
+                Done::Capabilities(b.alerter_flavor_flavor().call_capabilities_for(store, &settings(s)).await?.into())
+            }
+            (Op::Send(s, m), Bindings::V0_2(b)) => Done::Sent(b.alerter_flavor_flavor().call_send(store, &settings(s), m).await?),
+            (Op::Send(s, m), Bindings::V0_1(b)) => {
+                let m = v0_1::message(m);
+                let sent = b.alerter_flavor_flavor().call_send(store, &settings(s), &m).await?;
+                Done::Sent(sent.map(Into::into).map_err(Into::into))
+            }
+            (Op::Replies(s, r, c), Bindings::V0_2(b)) => {
+                Done::Replies(b.alerter_flavor_flavor().call_replies(store, &settings(s), r, c).await?)
+            }
+            (Op::Replies(s, r, c), Bindings::V0_1(b)) => {
+                let page = b.alerter_flavor_flavor().call_replies(store, &settings(s), r, c).await?;
+                Done::Replies(page.map(Into::into).map_err(Into::into))
+            }
+            (Op::Update(s, r, m), Bindings::V0_2(b)) => {
+                Done::Updated(b.alerter_flavor_flavor().call_update(store, &settings(s), r, m).await?)
+            }
+            (Op::Update(..), Bindings::V0_1(_)) => Done::Updated(Err(FlavorError::Unsupported("built for 0.1".into()))),
+        })
+    }
+}
+
+/// A future whose panic is caught and returned (`Err`), so a bug in the
+/// host while serving a call ends that call, not the process.
+pub(crate) struct CatchUnwind<F: std::future::Future>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+/// Catches a panic of `f` (see [`CatchUnwind`]).
+pub(crate) fn catch_unwind<F: std::future::Future>(f: F) -> CatchUnwind<F> {
+    CatchUnwind(Box::pin(f))
+}
 
 /// A flavor ready to call: compiled, linked, described.
 #[derive(Clone)]
@@ -151,6 +224,12 @@ pub struct Flavor {
 }
 
 impl Flavor {
+    /// A flavor whose `info` is known (from the compile cache, or loaded
+    /// earlier in this process).
+    pub(crate) fn ready(rt: Arc<RuntimeInner>, pre: FlavorPre, info: FlavorInfo, sha256: String) -> Flavor {
+        Flavor { rt, pre, info, sha256 }
+    }
+
     /// Calls `info` and keeps the answer; `what` names the component in errors.
     pub(crate) async fn describe(
         rt: Arc<RuntimeInner>,
@@ -175,17 +254,11 @@ impl Flavor {
         };
         let mut flavor = Flavor { rt, pre, info: placeholder, sha256 };
         let invalid = |reason: String| Error::InvalidComponent { what: what.to_string(), reason };
-        let info = flavor
-            .call(None, None, |bindings, store| {
-                Box::pin(async move {
-                    match bindings {
-                        Bindings::V0_2(b) => b.alerter_flavor_flavor().call_info(store).await,
-                        Bindings::V0_1(b) => b.alerter_flavor_flavor().call_info(store).await.map(Into::into),
-                    }
-                })
-            })
-            .await
-            .map_err(|e| invalid(format!("`info` failed: {e}")))?;
+        let info = match flavor.call(None, None, Op::Info).await {
+            Ok(Done::Info(info)) => info,
+            Ok(_) => unreachable!("info answers info"),
+            Err(e) => return Err(invalid(format!("`info` failed: {e}"))),
+        };
         crate::validate::validate_info(&info, flavor.contract(), what)?;
         flavor.info = info;
         Ok(flavor)
@@ -194,6 +267,11 @@ impl Flavor {
     /// What the flavor says about itself.
     pub fn info(&self) -> &FlavorInfo {
         &self.info
+    }
+
+    /// The HTTP clients of the runtime that loaded it.
+    pub(crate) fn clients(&self) -> Arc<crate::net::Clients> {
+        self.rt.clients.clone()
     }
 
     /// sha256 of the component.
@@ -225,18 +303,10 @@ impl Flavor {
         net: &Arc<Net>,
         settings: &[(String, String)],
     ) -> Result<Capabilities, CallError> {
-        let settings = settings.to_vec();
-        self.call(Some(net.clone()), None, move |b, store| {
-            Box::pin(async move {
-                match b {
-                    Bindings::V0_2(b) => b.alerter_flavor_flavor().call_capabilities_for(store, &settings).await,
-                    Bindings::V0_1(b) => {
-                        b.alerter_flavor_flavor().call_capabilities_for(store, &settings).await.map(Into::into)
-                    }
-                }
-            })
-        })
-        .await
+        match self.call(Some(net.clone()), None, Op::Capabilities(settings)).await? {
+            Done::Capabilities(c) => Ok(c),
+            _ => unreachable!("capabilities-for answers capabilities"),
+        }
     }
 
     /// Posts a message (within the call timeout).
@@ -258,22 +328,10 @@ impl Flavor {
         message: &Message,
         deadline: Option<Instant>,
     ) -> Result<Sent, CallError> {
-        let settings = settings.to_vec();
-        let message = message.clone();
-        self.call(Some(net.clone()), deadline, move |b, store| {
-            Box::pin(async move {
-                match b {
-                    Bindings::V0_2(b) => b.alerter_flavor_flavor().call_send(store, &settings, &message).await,
-                    Bindings::V0_1(b) => {
-                        let message = v0_1::message(&message);
-                        let sent = b.alerter_flavor_flavor().call_send(store, &settings, &message).await?;
-                        Ok(sent.map(Into::into).map_err(Into::into))
-                    }
-                }
-            })
-        })
-        .await?
-        .map_err(CallError::Flavor)
+        match self.call(Some(net.clone()), deadline, Op::Send(settings, message)).await? {
+            Done::Sent(sent) => sent.map_err(CallError::Flavor),
+            _ => unreachable!("send answers sent"),
+        }
     }
 
     /// Lists replies to `reference` after `cursor`.
@@ -284,27 +342,10 @@ impl Flavor {
         reference: &str,
         cursor: Option<&str>,
     ) -> Result<RepliesPage, CallError> {
-        let settings = settings.to_vec();
-        let reference = reference.to_string();
-        let cursor = cursor.map(str::to_string);
-        self.call(Some(net.clone()), None, move |b, store| {
-            Box::pin(async move {
-                match b {
-                    Bindings::V0_2(b) => {
-                        b.alerter_flavor_flavor().call_replies(store, &settings, &reference, cursor.as_deref()).await
-                    }
-                    Bindings::V0_1(b) => {
-                        let page = b
-                            .alerter_flavor_flavor()
-                            .call_replies(store, &settings, &reference, cursor.as_deref())
-                            .await?;
-                        Ok(page.map(Into::into).map_err(Into::into))
-                    }
-                }
-            })
-        })
-        .await?
-        .map_err(CallError::Flavor)
+        match self.call(Some(net.clone()), None, Op::Replies(settings, reference, cursor)).await? {
+            Done::Replies(page) => page.map_err(CallError::Flavor),
+            _ => unreachable!("replies answers a page"),
+        }
     }
 
     /// Replaces the content of the posted message `reference`. A flavor
@@ -321,56 +362,38 @@ impl Flavor {
                 "this flavor was built for alerter:flavor@0.1, which cannot update messages".into(),
             )));
         }
-        let settings = settings.to_vec();
-        let reference = reference.to_string();
-        let message = message.clone();
-        self.call(Some(net.clone()), None, move |b, store| {
-            Box::pin(async move {
-                match b {
-                    Bindings::V0_2(b) => {
-                        b.alerter_flavor_flavor().call_update(store, &settings, &reference, &message).await
-                    }
-                    Bindings::V0_1(_) => Ok(Err(FlavorError::Unsupported("built for 0.1".into()))),
-                }
-            })
-        })
-        .await?
-        .map_err(CallError::Flavor)
+        match self.call(Some(net.clone()), None, Op::Update(settings, reference, message)).await? {
+            Done::Updated(done) => done.map_err(CallError::Flavor),
+            _ => unreachable!("update answers updated"),
+        }
     }
 
     /// Runs `f` in a fresh store under the limits (the alerter's, or the
     /// runtime's while describing), within `deadline` and the call timeout,
     /// on a task of its own: a panic in the host while serving the call is
     /// caught and becomes [`CallError::Host`].
-    async fn call<R, F>(&self, net: Option<Arc<Net>>, deadline: Option<Instant>, f: F) -> Result<R, CallError>
-    where
-        R: Send + 'static,
-        F: for<'a> FnOnce(&'a Bindings, &'a mut Store<CallState>) -> CallFuture<'a, R> + Send + 'static,
-    {
-        let this = self.clone();
-        let task = tokio::spawn(async move { this.call_here(net, deadline, f).await });
-        let abort = task.abort_handle();
-        let _abort = scopeguard(move || abort.abort());
-        match task.await {
+    async fn call(&self, net: Option<Arc<Net>>, deadline: Option<Instant>, op: Op<'_>) -> Result<Done, CallError> {
+        match catch_unwind(self.call_here(net, deadline, op)).await {
             Ok(outcome) => outcome,
-            Err(e) if e.is_panic() => {
+            Err(_) => {
                 tracing::error!(
                     "{}: the host failed while serving the call (a bug); the call was stopped",
                     self.label()
                 );
                 Err(CallError::Host("a bug in alerter stopped the call; the host keeps serving".into()))
             }
-            Err(_) => Err(CallError::Host("the call was cancelled".into())),
         }
     }
 
-    async fn call_here<R, F>(&self, net: Option<Arc<Net>>, deadline: Option<Instant>, f: F) -> Result<R, CallError>
-    where
-        R: Send + 'static,
-        F: for<'a> FnOnce(&'a Bindings, &'a mut Store<CallState>) -> CallFuture<'a, R> + Send,
-    {
+    async fn call_here(&self, net: Option<Arc<Net>>, deadline: Option<Instant>, op: Op<'_>) -> Result<Done, CallError> {
         let limits = net.as_ref().map_or(&self.rt.limits, |n| n.limits()).clone();
         let started = Instant::now();
+        // A pooled instance slot: waits while every slot is busy, so the
+        // pool is never exhausted. Released after the store (declared
+        // after it) is dropped.
+        let Ok(_slot) = self.rt.slots.acquire().await else {
+            return Err(CallError::Host("the runtime is shutting down".into()));
+        };
         let own = started + limits.call_timeout;
         let deadline = deadline.map_or(own, |d| d.min(own));
         let output = OutputBudget::new(limits.max_output_bytes);
@@ -395,7 +418,7 @@ impl Flavor {
                 FlavorPre::V0_1(pre) => Bindings::V0_1(pre.instantiate_async(&mut store).await?),
                 FlavorPre::V0_2(pre) => Bindings::V0_2(pre.instantiate_async(&mut store).await?),
             };
-            f(&bindings, &mut store).await
+            op.run(&bindings, &mut store).await
         };
         let outcome = tokio::time::timeout_at(deadline.into(), run).await;
         let s = store.data();
@@ -469,19 +492,6 @@ fn count_limit(e: &wasmtime::Error) -> Option<&'static str> {
     let text = format!("{e:#}");
     let rest = text.split("resource limit exceeded: ").nth(1)?;
     ["instance", "memory", "table"].into_iter().find(|w| rest.starts_with(&format!("{w} count")))
-}
-
-/// Runs `f` when dropped.
-fn scopeguard(f: impl FnOnce()) -> impl Drop {
-    struct Guard<F: FnOnce()>(Option<F>);
-    impl<F: FnOnce()> Drop for Guard<F> {
-        fn drop(&mut self) {
-            if let Some(f) = self.0.take() {
-                f();
-            }
-        }
-    }
-    Guard(Some(f))
 }
 
 /// The guest's own last words on stderr, on one line: a Rust panic as

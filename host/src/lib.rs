@@ -65,7 +65,7 @@ pub use crate::flavor::{
     Rejection, RepliesPage, Reply, ReplyKind, SecretSlot, SecretSpec, Sent, SettingSpec,
 };
 pub use crate::limits::{LimitOverrides, Limits};
-pub use crate::net::{Net, ALLOWED_METHODS, FORBIDDEN_HEADERS};
+pub use crate::net::{Clients, Net, ALLOWED_METHODS, FORBIDDEN_HEADERS};
 pub use crate::run::{command_alert, report, run_command, Finished, On};
 pub use crate::secrets::{
     env_secret_values, looks_like_reference, strip_controls, Redactor, SecretEntry, SecretRef, SecretSet, REDACTED,

@@ -36,10 +36,29 @@ pub const FORBIDDEN_HEADERS: &[&str] =
 /// Characters of a URL or name shown in an error.
 const SHOWN_CHARS: usize = 300;
 
+/// HTTP clients, one per origin, resolver rule and timeouts (so the DNS
+/// resolver knows which origin it resolves for and whether internal
+/// addresses are granted), shared by every alerter of a runtime: alerters
+/// that treat an origin alike reuse its connections. A connection carries
+/// no state of an alerter (no cookies; each request brings its own headers),
+/// and rustls' root store is built once per client, not per alerter.
+#[derive(Default)]
+pub struct Clients {
+    by_key: Mutex<HashMap<ClientKey, reqwest::Client>>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    origin: Origin,
+    allow_internal: bool,
+    connect_timeout: std::time::Duration,
+    request_timeout: std::time::Duration,
+}
+
 /// Everything the `http` import needs for one alerter: clients, policy,
 /// secrets, the redactor, limits. Shared by all calls of one invocation.
 pub struct Net {
-    clients: Mutex<HashMap<Origin, reqwest::Client>>,
+    clients: Arc<Clients>,
     policy: EgressPolicy,
     secrets: SecretSet,
     redactor: Redactor,
@@ -51,15 +70,18 @@ impl Net {
     /// The network for this policy and these secrets; values of
     /// `ALERTER_SECRET_*` variables are masked like the secrets.
     pub fn new(policy: EgressPolicy, secrets: SecretSet, limits: Limits) -> Result<Net, Error> {
+        Net::with_clients(policy, secrets, limits, Arc::new(Clients::default()))
+    }
+
+    /// The same, with HTTP clients shared with other alerters.
+    pub fn with_clients(
+        policy: EgressPolicy,
+        secrets: SecretSet,
+        limits: Limits,
+        clients: Arc<Clients>,
+    ) -> Result<Net, Error> {
         let redactor = secrets.redactor(&env_secret_values());
-        Ok(Net {
-            clients: Mutex::new(HashMap::new()),
-            policy,
-            secrets,
-            redactor,
-            limits,
-            denied: Mutex::new(Vec::new()),
-        })
+        Ok(Net { clients, policy, secrets, redactor, limits, denied: Mutex::new(Vec::new()) })
     }
 
     /// The secrets of this alerter.
@@ -86,18 +108,14 @@ impl Net {
     /// handling it (a bug in the host or a library) is caught and becomes
     /// an `invalid-request` error; the host keeps serving.
     pub(crate) async fn fetch(self: &Arc<Self>, req: Request, deadline: Instant) -> Result<Response, HttpError> {
-        let net = self.clone();
-        let task = tokio::spawn(async move { net.fetch_checked(req, deadline).await });
-        let _abort = AbortOnDrop(task.abort_handle());
-        match task.await {
+        match crate::flavor::catch_unwind(self.fetch_checked(req, deadline)).await {
             Ok(answer) => answer,
-            Err(e) if e.is_panic() => {
+            Err(_) => {
                 tracing::error!(target: "alerter::http", "the host failed while handling a request (a bug); refused it");
                 Err(HttpError::InvalidRequest(
                     "the host failed while handling this request (a bug in alerter); nothing was sent".into(),
                 ))
             }
-            Err(_) => Err(HttpError::Timeout("the request was cancelled".into())),
         }
     }
 
@@ -221,8 +239,14 @@ impl Net {
     /// The client for `origin` (one per origin, so the DNS resolver knows
     /// which origin it resolves for).
     fn client(&self, origin: &Origin) -> Result<reqwest::Client, HttpError> {
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = clients.get(origin) {
+        let key = ClientKey {
+            origin: origin.clone(),
+            allow_internal: self.policy.explicitly_granted(origin),
+            connect_timeout: self.limits.connect_timeout,
+            request_timeout: self.limits.request_timeout,
+        };
+        let mut clients = self.clients.by_key.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
         let client = reqwest::Client::builder()
@@ -234,7 +258,7 @@ impl Net {
             .no_proxy()
             .build()
             .map_err(|e| HttpError::Connect(format!("cannot set up the HTTP client: {}", error_chain(&e))))?;
-        clients.insert(origin.clone(), client.clone());
+        clients.insert(key, client.clone());
         Ok(client)
     }
 
@@ -272,15 +296,6 @@ impl Net {
         } else {
             HttpError::Connect(format!("{path}: {text}"))
         }
-    }
-}
-
-/// Aborts a spawned task when dropped (the call was given up).
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

@@ -16,9 +16,10 @@
 //! leaves the host (errors, log lines, references, links, ask outcomes,
 //! captured output) is redacted and stripped of control characters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 use base64::Engine as _;
 
 use crate::egress::Origin;
@@ -206,8 +207,8 @@ enum Kind {
     Value(Option<usize>),
     /// An encoding or part of a secret.
     Derived,
-    /// A secret's placeholder (entry index).
-    Placeholder(usize),
+    /// [`PLACEHOLDER_PREFIX`]: maybe one of the alerter's placeholders.
+    Placeholder,
 }
 
 /// How [`Redactor`] replaces what it finds.
@@ -223,6 +224,11 @@ enum Mode {
     Show,
 }
 
+/// How every placeholder starts (then 32 hex digits).
+const PLACEHOLDER_PREFIX: &str = "alerter-secret-";
+/// Hex digits after the prefix.
+const PLACEHOLDER_HEX: usize = 32;
+
 /// Finds secrets in text and bytes, in every form a service or a flavor may
 /// turn them into, and replaces them. One per alerter; everything that
 /// leaves the host goes through it.
@@ -235,15 +241,53 @@ enum Mode {
 /// of it in any case (a secret split in parts); and for a URL secret each
 /// path segment or query value of at least [`URL_PART_LEN`] characters
 /// that looks like an id or a token.
+///
+/// The automata that find them depend only on the values, so alerters with
+/// the same secrets share them (a process holding thousands of alerters
+/// builds them once); the placeholders, random per alerter, are checked
+/// where the shared automaton finds [`PLACEHOLDER_PREFIX`].
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     placeholders: Vec<(String, String)>,
-    main: Option<(AhoCorasick, Vec<Kind>)>,
+    shared: Option<Arc<Automata>>,
+}
+
+/// The automata of one set of secret values.
+#[derive(Debug)]
+struct Automata {
+    /// Values, derived forms and the placeholder prefix, leftmost-longest.
+    main: AhoCorasick,
+    kinds: Vec<Kind>,
+    /// The same without the placeholder prefix, for what starts where a
+    /// prefix turned out not to be a placeholder of this alerter.
+    values: Option<(AhoCorasick, Vec<Kind>)>,
+    /// Runs of [`SECRET_RUN_LEN`] characters, any case.
     runs: Option<AhoCorasick>,
 }
 
-impl Redactor {
-    fn new(entries: &[SecretEntry], extra: &[String]) -> Redactor {
+/// The value sets' automata in use, by what they were built from.
+type AutomataCache = Mutex<HashMap<Vec<(Option<usize>, String, bool)>, Weak<Automata>>>;
+
+fn automata_cache() -> &'static AutomataCache {
+    static CACHE: OnceLock<AutomataCache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl Automata {
+    /// The automata for `values` (entry index or `None` for an extra value,
+    /// the value, whether it is a URL secret): shared while in use.
+    fn for_values(values: Vec<(Option<usize>, String, bool)>) -> Option<Arc<Automata>> {
+        let mut cache = automata_cache().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(a) = cache.get(&values).and_then(Weak::upgrade) {
+            return Some(a);
+        }
+        let built = Arc::new(Automata::build(&values)?);
+        cache.retain(|_, w| w.strong_count() > 0);
+        cache.insert(values, Arc::downgrade(&built));
+        Some(built)
+    }
+
+    fn build(values: &[(Option<usize>, String, bool)]) -> Option<Automata> {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut kinds: Vec<Kind> = Vec::new();
         let mut runs: Vec<Vec<u8>> = Vec::new();
@@ -257,12 +301,8 @@ impl Redactor {
                 kinds.push(kind);
             }
         };
-        let values = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (Some(i), e.value.as_str(), matches!(e.slot, SecretSlot::Url)))
-            .chain(extra.iter().map(|v| (None, v.as_str(), false)));
         for (index, value, is_url) in values {
+            let (index, value, is_url) = (*index, value.as_str(), *is_url);
             add(value.as_bytes().to_vec(), Kind::Value(index), &mut patterns, &mut kinds);
             if value.len() < MIN_MASKED_LEN {
                 continue;
@@ -290,40 +330,85 @@ impl Redactor {
                 }
             }
         }
-        for (i, e) in entries.iter().enumerate() {
-            add(e.placeholder.as_bytes().to_vec(), Kind::Placeholder(i), &mut patterns, &mut kinds);
-        }
+        let leftmost = |p: &[Vec<u8>]| {
+            AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).start_kind(StartKind::Both).build(p).ok()
+        };
+        let values = (!patterns.is_empty()).then(|| leftmost(&patterns).map(|ac| (ac, kinds.clone()))).flatten();
+        // (A secret that is the prefix itself stays a value: masked.)
+        add(PLACEHOLDER_PREFIX.as_bytes().to_vec(), Kind::Placeholder, &mut patterns, &mut kinds);
         runs.sort();
         runs.dedup();
-        let main = (!patterns.is_empty())
-            .then(|| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok())
-            .flatten()
-            .map(|ac| (ac, kinds));
         let runs = (!runs.is_empty())
             .then(|| AhoCorasickBuilder::new().ascii_case_insensitive(true).build(&runs).ok())
             .flatten();
-        Redactor { placeholders: entries.iter().map(|e| (e.placeholder.clone(), e.shown())).collect(), main, runs }
+        Some(Automata { main: leftmost(&patterns)?, kinds, values, runs })
+    }
+}
+
+impl Redactor {
+    fn new(entries: &[SecretEntry], extra: &[String]) -> Redactor {
+        let values: Vec<(Option<usize>, String, bool)> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (Some(i), e.value.clone(), matches!(e.slot, SecretSlot::Url)))
+            .chain(extra.iter().map(|v| (None, v.clone(), false)))
+            .collect();
+        let shared = if values.is_empty() { None } else { Automata::for_values(values) };
+        Redactor { placeholders: entries.iter().map(|e| (e.placeholder.clone(), e.shown())).collect(), shared }
     }
 
     /// True when there is nothing to find.
     pub fn is_empty(&self) -> bool {
-        self.main.is_none()
+        self.shared.is_none()
+    }
+
+    /// The index of this alerter's placeholder at the start of `bytes`.
+    fn placeholder_at(&self, bytes: &[u8]) -> Option<usize> {
+        let len = PLACEHOLDER_PREFIX.len() + PLACEHOLDER_HEX;
+        let candidate = bytes.get(..len)?;
+        self.placeholders.iter().position(|(p, _)| p.as_bytes() == candidate)
     }
 
     fn replace(&self, bytes: &[u8], mode: Mode) -> Vec<u8> {
-        let Some((ac, kinds)) = &self.main else { return bytes.to_vec() };
+        let Some(a) = &self.shared else { return bytes.to_vec() };
         let mut out = Vec::with_capacity(bytes.len());
         let mut last = 0;
-        for m in ac.find_iter(bytes) {
-            out.extend_from_slice(&bytes[last..m.start()]);
-            let kind = kinds[m.pattern().as_usize()];
+        let mut at = 0;
+        while at < bytes.len() {
+            let Some(m) = a.main.find(Input::new(bytes).range(at..)) else { break };
+            let (start, mut end) = (m.start(), m.end());
+            let mut kind = a.kinds[m.pattern().as_usize()];
+            if kind == Kind::Placeholder {
+                match self.placeholder_at(&bytes[start..]) {
+                    Some(i) => end = start + self.placeholders[i].0.len(),
+                    None => {
+                        // Not ours: whatever value starts here, else go on.
+                        let found = a.values.as_ref().and_then(|(ac, kinds)| {
+                            let input = Input::new(bytes).range(start..).anchored(Anchored::Yes);
+                            ac.find(input).map(|v| (v.end(), kinds[v.pattern().as_usize()]))
+                        });
+                        match found {
+                            Some((e, k)) => (end, kind) = (e, k),
+                            None => {
+                                at = start + 1;
+                                continue;
+                            }
+                        }
+                    }
+                }
+            }
+            out.extend_from_slice(&bytes[last..start]);
             match (mode, kind) {
                 (Mode::Mask, Kind::Value(Some(i))) => out.extend_from_slice(self.placeholders[i].0.as_bytes()),
-                (Mode::Mask, Kind::Placeholder(_)) => out.extend_from_slice(&bytes[m.start()..m.end()]),
-                (Mode::Show, Kind::Placeholder(i)) => out.extend_from_slice(self.placeholders[i].1.as_bytes()),
+                (Mode::Mask, Kind::Placeholder) => out.extend_from_slice(&bytes[start..end]),
+                (Mode::Show, Kind::Placeholder) => {
+                    let i = self.placeholder_at(&bytes[start..]).unwrap_or(0);
+                    out.extend_from_slice(self.placeholders[i].1.as_bytes());
+                }
                 _ => out.extend_from_slice(REDACTED.as_bytes()),
             }
-            last = m.end();
+            last = end;
+            at = end.max(at + 1);
         }
         out.extend_from_slice(&bytes[last..]);
         self.mask_runs(out)
@@ -332,7 +417,7 @@ impl Redactor {
     /// Replaces every run of [`SECRET_RUN_LEN`] characters of a secret (any
     /// case) with `****`, overlapping runs merged.
     fn mask_runs(&self, bytes: Vec<u8>) -> Vec<u8> {
-        let Some(ac) = &self.runs else { return bytes };
+        let Some(ac) = self.shared.as_ref().and_then(|a| a.runs.as_ref()) else { return bytes };
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for m in ac.find_overlapping_iter(&bytes) {
             match spans.last_mut() {
@@ -355,7 +440,7 @@ impl Redactor {
     }
 
     fn replace_text(&self, text: &str, mode: Mode) -> String {
-        if self.main.is_none() {
+        if self.shared.is_none() {
             return text.to_string();
         }
         let out = self.replace(text.as_bytes(), mode);
@@ -367,7 +452,7 @@ impl Redactor {
     /// A response for the flavor: each exact value becomes its placeholder,
     /// every derived form `****`.
     pub fn mask_bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
-        if self.main.is_none() {
+        if self.shared.is_none() {
             return bytes;
         }
         self.replace(&bytes, Mode::Mask)
@@ -385,7 +470,7 @@ impl Redactor {
 
     /// [`Redactor::redact`] for bytes (an attachment).
     pub fn redact_bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
-        if self.main.is_none() {
+        if self.shared.is_none() {
             return bytes;
         }
         self.replace(&bytes, Mode::Redact)

@@ -14,7 +14,8 @@ async fn stateful() -> (Runtime, Flavor, Arc<Net>) {
     let bytes = std::fs::read(alerter_test_artifacts::STATEFUL).unwrap();
     let (flavor, _) = rt.load(&bytes, "stateful").await.unwrap();
     let none: Vec<Origin> = Vec::new();
-    let net = Arc::new(Net::new(EgressPolicy::new("t", none.clone(), none), SecretSet::new(), Limits::default()).unwrap());
+    let net =
+        Arc::new(Net::new(EgressPolicy::new("t", none.clone(), none), SecretSet::new(), Limits::default()).unwrap());
     (rt, flavor, net)
 }
 

@@ -169,7 +169,8 @@ async fn list_replies(
     let Some((channel, root)) = id.rsplit_once('.').and_then(|(c, n)| Some((c, n.parse::<u64>().ok()?))) else {
         return (StatusCode::NOT_FOUND, Json(json!({"error": "message_not_found"}))).into_response();
     };
-    let after = q.get("after").and_then(|a| a.rsplit_once('.')).and_then(|(_, n)| n.parse::<u64>().ok()).unwrap_or(root);
+    let after =
+        q.get("after").and_then(|a| a.rsplit_once('.')).and_then(|(_, n)| n.parse::<u64>().ok()).unwrap_or(root);
     let now = Instant::now();
     let mut shard = inner.shard(channel).lock().unwrap();
     let Some(ch) = shard.get_mut(channel).filter(|c| c.messages.len() as u64 >= root) else {
@@ -283,6 +284,9 @@ impl ScaleService {
     /// Texts posted in `channel` by the bot, in order.
     pub fn bot_texts(&self, channel: &str) -> Vec<String> {
         let shard = self.inner.shard(channel).lock().unwrap();
-        shard.get(channel).map(|c| c.messages.iter().filter(|m| m.bot && m.author == "B0T").map(|m| m.text.clone()).collect()).unwrap_or_default()
+        shard
+            .get(channel)
+            .map(|c| c.messages.iter().filter(|m| m.bot && m.author == "B0T").map(|m| m.text.clone()).collect())
+            .unwrap_or_default()
     }
 }

@@ -59,7 +59,8 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     let n: usize = arg(&args, "--asks").map_or(if quick { 500 } else { 10_000 }, |v| v.parse().unwrap());
-    let window = Duration::from_secs(arg(&args, "--window").map_or(if quick { 20 } else { 60 }, |v| v.parse().unwrap()));
+    let window =
+        Duration::from_secs(arg(&args, "--window").map_or(if quick { 20 } else { 60 }, |v| v.parse().unwrap()));
     let targets = arg(&args, "--targets");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(run(n, window, targets));
@@ -94,9 +95,11 @@ async fn run(n: usize, window: Duration, targets: Option<String>) {
         let approver = format!("U{i}LEAD");
         let approve = rng.random_bool(0.5);
         let text = if approve { words_yes[rng.random_range(0..4)] } else { words_no[rng.random_range(0..4)] };
-        let t = |rng: &mut rand::rngs::StdRng| Duration::from_millis(rng.random_range(1_000..window.as_millis() as u64));
+        let t =
+            |rng: &mut rand::rngs::StdRng| Duration::from_millis(rng.random_range(1_000..window.as_millis() as u64));
         let decide_at = t(&mut rng);
-        let before = |rng: &mut rand::rngs::StdRng| Duration::from_millis(rng.random_range(0..=decide_at.as_millis() as u64));
+        let before =
+            |rng: &mut rand::rngs::StdRng| Duration::from_millis(rng.random_range(0..=decide_at.as_millis() as u64));
         let reply = |after, author: &str, bot, text: &str, in_thread| ScriptedReply {
             after,
             author: author.into(),
@@ -126,10 +129,12 @@ async fn run(n: usize, window: Duration, targets: Option<String>) {
         let approver = exp.by.clone();
         tasks.spawn(async move {
             let alerter = host.alerter(Some("scale"), &[("channel".into(), format!("ch{i}"))]).await.expect("alerter");
-            let opts = AskOptions { timeout: Duration::from_secs(900), approvers: vec![approver], ..AskOptions::default() };
-            let asked = alerter::ask(&alerter, &Message::text(format!("Deploy {i}?")), &opts, &(), std::future::pending())
-                .await
-                .expect("ask");
+            let opts =
+                AskOptions { timeout: Duration::from_secs(900), approvers: vec![approver], ..AskOptions::default() };
+            let asked =
+                alerter::ask(&alerter, &Message::text(format!("Deploy {i}?")), &opts, &(), std::future::pending())
+                    .await
+                    .expect("ask");
             resolved.fetch_add(1, Ordering::Relaxed);
             (i, asked, Instant::now())
         });
@@ -161,14 +166,23 @@ async fn run(n: usize, window: Duration, targets: Option<String>) {
             Outcome::Declined(d) => (false, d),
             other => panic!("ask {i}: {other:?}"),
         };
-        assert_eq!((got_approve, d.by_id.as_str(), d.text.as_str()), (exp.approve, exp.by.as_str(), exp.text.as_str()), "ask {i}");
+        assert_eq!(
+            (got_approve, d.by_id.as_str(), d.text.as_str()),
+            (exp.approve, exp.by.as_str(), exp.text.as_str()),
+            "ask {i}"
+        );
         polls.push(asked.polls);
         let texts = svc.bot_texts(&format!("ch{i}"));
         assert_eq!(texts.len(), 2, "ask {i}: the question and its follow-up: {texts:?}");
         assert!(texts[1].starts_with(if exp.approve { "Approved by" } else { "Declined by" }), "ask {i}: {texts:?}");
     }
     let violations = svc.violations();
-    assert!(violations.is_empty(), "{} requests over budget, e.g. {:?}", violations.len(), &violations[..violations.len().min(5)]);
+    assert!(
+        violations.is_empty(),
+        "{} requests over budget, e.g. {:?}",
+        violations.len(),
+        &violations[..violations.len().min(5)]
+    );
     polls.sort_unstable();
     let total_polls: u64 = polls.iter().map(|p| *p as u64).sum();
     let peak_mb = peak as f64 * 1024.0 / 1e6;
@@ -197,9 +211,17 @@ async fn run(n: usize, window: Duration, targets: Option<String>) {
     if let Some(t) = targets {
         let mut f = std::fs::OpenOptions::new().create(true).append(true).open(t).unwrap();
         let ok = peak_mb < 200.0;
-        writeln!(f, "{n} pending asks in one process: peak RSS\t< 200 MB\t{peak_mb:.0} MB\t{}", if ok { "yes" } else { "NO" })
-            .unwrap();
-        writeln!(f, "{n} pending asks: outcomes as scripted, requests over budget\tall, 0\t{n}, {}\tyes", violations.len())
-            .unwrap();
+        writeln!(
+            f,
+            "{n} pending asks in one process: peak RSS\t< 200 MB\t{peak_mb:.0} MB\t{}",
+            if ok { "yes" } else { "NO" }
+        )
+        .unwrap();
+        writeln!(
+            f,
+            "{n} pending asks: outcomes as scripted, requests over budget\tall, 0\t{n}, {}\tyes",
+            violations.len()
+        )
+        .unwrap();
     }
 }

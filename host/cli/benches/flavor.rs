@@ -19,7 +19,9 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alerter::{CompileSource, EgressPolicy, Flavor, HeaderSlot, Limits, Message, Net, Origin, Runtime, SecretSet, SecretSlot};
+use alerter::{
+    CompileSource, EgressPolicy, Flavor, HeaderSlot, Limits, Message, Net, Origin, Runtime, SecretSet, SecretSlot,
+};
 use alerter_test_artifacts as flavors;
 use alerter_tests::echo::EchoService;
 use alerter_tests::slack::{SlackService, BOT_TOKEN, CHANNEL};
@@ -73,11 +75,7 @@ fn net_for(origin: &str, secret: (&str, &str)) -> (Arc<Net>, String) {
 
 /// The headers a native client must send to match what the flavor sent.
 fn same_headers(seen: &alerter_tests::chat::Seen) -> Vec<(String, String)> {
-    seen.headers
-        .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "authorization" | "content-type"))
-        .cloned()
-        .collect()
+    seen.headers.iter().filter(|(k, _)| matches!(k.as_str(), "authorization" | "content-type")).cloned().collect()
 }
 
 async fn echo_path(rt: &Runtime, svc: &EchoService) -> PostPath {
@@ -219,9 +217,10 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     let (load_runs, posts) = if quick { (2, 30) } else { (5, 300) };
-    let targets = args.iter().position(|a| a == "--targets").map(|i| {
-        std::fs::OpenOptions::new().create(true).append(true).open(&args[i + 1]).expect("targets file")
-    });
+    let targets = args
+        .iter()
+        .position(|a| a == "--targets")
+        .map(|i| std::fs::OpenOptions::new().create(true).append(true).open(&args[i + 1]).expect("targets file"));
     let mut out = Out { targets };
 
     if let Some(i) = args.iter().position(|a| a == "--profile") {

@@ -7,5 +7,5 @@ wasmtime::component::bindgen!({
     world: "alerter-flavor",
     imports: { default: async | trappable },
     exports: { default: async },
-    additional_derives: [PartialEq, Eq],
+    additional_derives: [PartialEq, Eq, serde::Serialize, serde::Deserialize],
 });

@@ -70,7 +70,12 @@ pub struct RegisterFlavor {
 impl RegisterFlavor {
     async fn execute(self, ctx: &Context) -> CommandResult {
         let how = FlavorRegistration { name: self.name, replace: self.replace, trusted: self.trusted };
-        let r = ctx.host.register_flavor_with(&self.path, &how).await?;
+        let spinner = compile_spinner(&self.path);
+        let r = ctx.host.register_flavor_with(&self.path, &how).await;
+        if let Some(pb) = spinner {
+            pb.finish_and_clear();
+        }
+        let r = r?;
         let verb = match r.change {
             FlavorChange::Replaced => "replaced",
             FlavorChange::Added => "registered",
@@ -266,4 +271,22 @@ fn print_pruned(pruned: &Pruned) -> Result<(), CliError> {
         out!("compile cache: removed {} unused artifact(s), freed {}", pruned.removed.len(), bytes(pruned.freed));
     }
     Ok(())
+}
+
+/// On a terminal, a line that says the component is being checked and
+/// compiled, with the time so far (a big Python or JavaScript component
+/// takes seconds); nothing otherwise.
+fn compile_spinner(path: &std::path::Path) -> Option<indicatif::ProgressBar> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.set_message(format!("checking and compiling {} ({})", path.display(), bytes(size)));
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(pb)
 }
