@@ -54,8 +54,12 @@ fn expect(lab: &Lab, checks: &mut Checks, wire: &Tripwire, name: &str, arg: &str
     checks.run(&format!("{name}:{arg}"), || {
         let before = (wire.hits(), lab.granted.seen().len());
         let run = lab.a.run(&["-vv", "post", &format!("attack:{name}:{arg}")]);
-        let want: Vec<(String, String)> = want.iter().map(|(l, v)| (l.to_string(), v.to_string())).collect();
-        assert_eq!(variants(&run), want, "{}", run.all());
+        // `a|b`: either variant is right (a request both to an ungranted
+        // origin and with a secret not bound there may be refused for either).
+        let got = variants(&run);
+        let ok = got.len() == want.len()
+            && got.iter().zip(want).all(|((gl, gv), (wl, wv))| gl == wl && wv.split('|').any(|w| w == gv));
+        assert!(ok, "typed errors: got {got:?}, want {want:?}\n{}", run.all());
         assert_eq!(run.code, if want.iter().all(|(_, v)| v.starts_with("ok")) { 0 } else { 3 }, "{}", run.all());
         assert_eq!(wire.hits(), before.0, "a connection reached the ungranted port");
         if want.iter().all(|(_, v)| !v.starts_with("ok")) {
@@ -99,13 +103,17 @@ fn grants_are_origins_not_host_names() {
         "http://0.0.0.0/".to_string(),
     ] {
         expect(&lab, &mut checks, &wire, "fetch", &url, &denied("fetch"));
-        expect(&lab, &mut checks, &wire, "fetch-bearer", &url, &[("fetch-bearer", "denied")]);
+        expect(&lab, &mut checks, &wire, "fetch-bearer", &url, &[("fetch-bearer", "denied|secret-misplaced")]);
     }
     // The same origin spelled another way is the same origin: allowed.
-    expect(&lab, &mut checks, &wire, "fetch-bearer", &format!("http://2130706433:{g}/legit"), &[(
+    expect(
+        &lab,
+        &mut checks,
+        &wire,
         "fetch-bearer",
-        "ok200",
-    )]);
+        &format!("http://2130706433:{g}/legit"),
+        &[("fetch-bearer", "ok200")],
+    );
     checks.finish();
 }
 
@@ -188,10 +196,16 @@ fn undeclared_and_ungranted_origins_are_denied() {
     // Declared (the url setting) but not granted: plain http needs --allow-host.
     let token = Secret::random("xoxb-", 40);
     lab.a
-        .run(&["register", "nogrant", "--flavor", "hostile", "--set", &format!("url={g}"), "--set", &format!(
-            "token={}",
-            token.as_str()
-        )])
+        .run(&[
+            "register",
+            "nogrant",
+            "--flavor",
+            "hostile",
+            "--set",
+            &format!("url={g}"),
+            "--set",
+            &format!("token={}", token.as_str()),
+        ])
         .ok();
     let before = lab.granted.seen().len();
     let run = lab.a.run(&["-vv", "post", "--alerter", "nogrant", "attack:legit"]);
@@ -248,8 +262,17 @@ fn declared_https_origins_of_file_flavors_need_consent() {
 fn built_in_names_are_reserved_and_replacing_needs_replace() {
     let a = alerter_tests::alerter!();
     let token = Secret::random("xoxb-", 40);
-    a.run(&["register", "ops", "--flavor", "slack", "--set", &format!("token={}", token.as_str()), "--set", "channel_id=C1"])
-        .ok();
+    a.run(&[
+        "register",
+        "ops",
+        "--flavor",
+        "slack",
+        "--set",
+        &format!("token={}", token.as_str()),
+        "--set",
+        "channel_id=C1",
+    ])
+    .ok();
     let run = a.run(&["flavor", "register", flavors::HOSTILE_SLACK]);
     assert_eq!(run.code, 2, "the built-in name is reserved: {}", run.all());
     assert!(run.stderr.contains("--name"), "the fix names --name: {}", run.stderr);

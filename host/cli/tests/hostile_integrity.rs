@@ -195,7 +195,12 @@ fn wrong_worlds_and_versions() {
             assert!(run.stderr.to_lowercase().contains(word), "names the problem (`{word}`): {}", run.stderr);
         });
     };
-    refused(&mut checks, "a core module", write_wat(dir.path(), "core.wasm", "(module (func (export \"info\")))"), "component");
+    refused(
+        &mut checks,
+        "a core module",
+        write_wat(dir.path(), "core.wasm", "(module (func (export \"info\")))"),
+        "component",
+    );
     refused(&mut checks, "no flavor export", write_wat(dir.path(), "empty.wasm", "(component)"), "alerter:flavor");
     let mut http = Wat { name: "http", ..Wat::default() };
     http.component_extra = "(import \"wasi:http/outgoing-handler@0.2.0\" (instance))".into();

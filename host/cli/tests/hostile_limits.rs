@@ -94,7 +94,12 @@ fn request_and_response_caps_hold_without_a_panic() {
         checks.run(attack, || {
             let before = lab.granted.seen().iter().filter(|s| s.operation != "big").count();
             let run = lab.attack(attack);
-            assert_eq!(variants(&run), vec![(label.to_string(), "too-large".to_string())], "{}", excerpt_of(&run.all()));
+            assert_eq!(
+                variants(&run),
+                vec![(label.to_string(), "too-large".to_string())],
+                "{}",
+                excerpt_of(&run.all())
+            );
             assert_eq!(run.code, 3, "{}", excerpt_of(&run.all()));
             assert!(!run.stderr.contains("panicked"), "{}", excerpt_of(&run.stderr));
             let after = lab.granted.seen().iter().filter(|s| s.operation != "big").count();
@@ -115,7 +120,7 @@ fn request_and_response_caps_hold_without_a_panic() {
         let run = lab.a.run(&["run", "--on", "always", "--", "sh", "-c", "exit 5"]);
         assert_eq!(run.code, 5, "{}", run.all());
         assert!(!run.stderr.contains("panicked"));
-        lab.a.run(&["update", "h", "--set", "mode="]).ok();
+        lab.a.run(&["update", "h", "--unset", "mode"]).ok();
         lab.assert_serves_next("run with the header flood");
     });
     checks.finish();

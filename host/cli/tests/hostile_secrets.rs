@@ -145,11 +145,7 @@ fn substituted_text_is_never_echoed_and_the_oracle_recovers_nothing() {
     let v = variants(&run);
     assert_eq!(v.first(), Some(&("host-echo".to_string(), SM.to_string())), "{all}");
     assert_eq!(v.get(1).map(|(_, v)| v.as_str()), Some("ok200"), "the echo service answered: {all}");
-    assert!(
-        recovered.len() < 2,
-        "the oracle recovered `{recovered}` of the token `{}`\n{all}",
-        lab.token.as_str()
-    );
+    assert!(recovered.len() < 2, "the oracle recovered `{recovered}` of the token `{}`\n{all}", lab.token.as_str());
     assert_eq!(run.code, 3);
     lab.assert_no_leak("oracle", &run);
     lab.assert_serves_next("oracle");
@@ -245,12 +241,11 @@ fn secrets_in_messages_and_run_output_are_masked() {
         assert_no_leak("message output", &run.all(), &[env_secret.as_str()]);
     });
     checks.run("alerter run: the child's environment and output", || {
-        let mut a = alerter_tests::alerter!();
-        std::mem::swap(&mut a, &mut lab.a);
-        a.env("ALERTER_SECRET_CI_TOKEN", lab.token.as_str());
-        a.env("LEAK", &t);
+        let token = lab.token.0.clone();
+        lab.a.env("ALERTER_SECRET_CI_TOKEN", &token);
+        lab.a.env("LEAK", &t);
         let before = lab.collector.seen_op("loot").len();
-        let run = a.run(&[
+        let run = lab.a.run(&[
             "-vv",
             "run",
             "--on",
@@ -260,7 +255,6 @@ fn secrets_in_messages_and_run_output_are_masked() {
             "-c",
             "echo \"child sees [$ALERTER_SECRET_CI_TOKEN] [$ALERTER_SECRET_CI_OTHER]\"; echo \"$LEAK\" >&2; exit 7",
         ]);
-        std::mem::swap(&mut a, &mut lab.a);
         assert_eq!(run.code, 7, "run exits with the command's code: {}", run.all());
         assert!(run.stdout.contains("child sees [] []"), "ALERTER_SECRET_* removed from the child: {}", run.stdout);
         let loot = lab.collector.seen_op("loot");

@@ -86,13 +86,7 @@ impl Lab {
     /// Every secret value, as the leak checks look for them (the webhook
     /// URL by its id and token: its origin is not secret).
     pub fn secrets(&self) -> Vec<String> {
-        vec![
-            self.token.0.clone(),
-            self.seg.0.clone(),
-            self.hook_id.clone(),
-            self.hook_token.0.clone(),
-            self.hook_url(),
-        ]
+        vec![self.token.0.clone(), self.seg.0.clone(), self.hook_id.clone(), self.hook_token.0.clone(), self.hook_url()]
     }
 
     /// `alerter -vv post attack:<attack>` (logs at their most verbose, so
@@ -254,7 +248,9 @@ impl Wat {
             .replace("@NAME@", self.name)
             .replace("@INFO@", &format!("{} (i32.const 512)", self.info))
             .replace("@SEND@", &self.send);
-        include_str!("flavor01.wat").replace("@MAIN@", &format!("{main}\n{}", self.component_extra)).replace("@EXPORT@", self.export)
+        include_str!("flavor01.wat")
+            .replace("@MAIN@", &format!("{main}\n{}", self.component_extra))
+            .replace("@EXPORT@", self.export)
     }
 
     /// Writes the component to `dir/<file>` and returns its path.
