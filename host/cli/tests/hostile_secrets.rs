@@ -232,7 +232,6 @@ fn secrets_in_messages_and_run_output_are_masked() {
                 &format!("https://ci.example/{t}"),
             ])
             .ok();
-        assert!(run.stdout.contains("forwarded"), "{}", run.stdout);
         let loot = lab.collector.seen_op("loot");
         assert_eq!(loot.len(), 1, "the flavor forwarded the message");
         assert!(loot[0].text().contains("deploy with"), "{}", loot[0].text());
