@@ -230,6 +230,23 @@ fn wrong_worlds_and_versions() {
     checks.finish();
 }
 
+/// Class 2 and 3 at registration: a secret bound to an origin the flavor
+/// does not declare, or a slot in a header the host sets, is refused by
+/// `flavor register` (exit 2), naming the problem.
+#[test]
+fn bad_secret_specs_are_refused_at_registration() {
+    let a = alerter_tests::alerter!();
+    for (path, word) in [(flavors::HOSTILE_BAD_ORIGIN, "collector.example"), (flavors::HOSTILE_BAD_SLOT, "host")] {
+        let run = a.run(&["flavor", "register", path]);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(run.stderr.contains(word), "names the problem (`{word}`): {}", run.stderr);
+        assert_no_controls("stderr", &run.stderr);
+    }
+    let list = a.run(&["flavor", "list"]).ok();
+    assert!(!list.stdout.contains("badorigin") && !list.stdout.contains("badslot"), "{}", list.stdout);
+    a.run(&["flavor", "register", flavors::HOSTILE]).ok();
+}
+
 /// Class 12: a flavor reports who replied, so `ask` through a flavor
 /// registered from a file is refused (exit 2, nothing posted) unless the
 /// user trusts it; trusted, its (forged) approval is accepted.

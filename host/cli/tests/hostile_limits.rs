@@ -15,7 +15,7 @@ use hostile_common::*;
 const DEADLINE: Duration = Duration::from_secs(30);
 /// What a post may take beyond the deadline: process start, compile cache,
 /// printing.
-const SLACK: Duration = Duration::from_millis(1500);
+const SLACK: Duration = Duration::from_millis(3000);
 
 /// Class 8: a log flood of 95 MB in one call, and 30 MB on stdout and on
 /// stderr: the output budget of the call (16 KiB, the log import included)
