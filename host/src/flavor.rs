@@ -160,7 +160,7 @@ impl Flavor {
     ) -> Result<Flavor, Error> {
         let placeholder = FlavorInfo {
             name: what.to_string(),
-            version: "?".into(),
+            version: String::new(),
             description: String::new(),
             settings: Vec::new(),
             hosts: Vec::new(),
@@ -210,8 +210,12 @@ impl Flavor {
         }
     }
 
-    /// `flavor "<name>" <version>`, the prefix of every error about it.
+    /// `flavor "<name>" <version>`, the prefix of every error about it
+    /// (while `info` is being called: what names the component).
     pub fn label(&self) -> String {
+        if self.info.version.is_empty() {
+            return self.info.name.clone();
+        }
         format!("flavor \"{}\" {}", self.info.name, self.info.version)
     }
 
