@@ -150,6 +150,24 @@ fn substituted_text_is_never_echoed_and_the_oracle_recovers_nothing() {
     lab.assert_no_leak("oracle", &run);
     lab.assert_serves_next("oracle");
 
+    // The same oracle for an attacker who knows 11 characters of the token
+    // (a public prefix: `xoxb-` and a workspace id): a host that masks
+    // runs of 12 characters answers, guess by guess, whether one more
+    // character continues the token.
+    let known: String = lab.token.as_str().chars().take(11).collect();
+    let run = lab.attack(&format!("oracle:{known}"));
+    let all = run.all();
+    let recovered = all.split("recovered=").nth(1).unwrap_or_default();
+    let recovered: String = recovered.chars().take_while(|c| !c.is_whitespace() && *c != ',' && *c != '|').collect();
+    assert!(
+        recovered.len() < 2,
+        "knowing `{known}`, the oracle recovered `{recovered}` more of the token `{}`\n{}",
+        lab.token.as_str(),
+        alerter_tests::hostile::excerpt(&all, 2000)
+    );
+    lab.assert_no_leak("oracle with a known prefix", &run);
+    lab.assert_serves_next("oracle with a known prefix");
+
     // A trap whose message holds the placeholders: redacted in the error.
     let run = lab.attack("trap-placeholder").expect_code(3);
     assert!(run.stderr.contains("the token is"), "{}", run.stderr);
