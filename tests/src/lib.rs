@@ -9,6 +9,7 @@ pub mod chat;
 pub mod cli;
 pub mod discord;
 pub mod echo;
+pub mod hostile;
 pub mod http;
 pub mod slack;
 
