@@ -234,6 +234,9 @@ impl Host {
         if reg.alerters.contains_key(&new.name) {
             return Err(Error::AlerterExists { name: new.name });
         }
+        if reg.groups.contains_key(&new.name) {
+            return Err(Error::NameTaken { name: new.name, what: "a group" });
+        }
         let (flavor, _) = self.load_flavor(&reg, &new.flavor).await?;
         let mut secrets = self.state.secrets()?;
         let mut entry = AlerterEntry { flavor: new.flavor.clone(), ..Default::default() };

@@ -12,6 +12,8 @@ use std::time::Instant;
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::bindings::latest::alerter::flavor::http::{HttpError, Request, Response};
+use crate::bindings::latest::alerter::flavor::types::RateLimit;
+use crate::budget::Budget;
 use crate::egress::{Denial, EgressPolicy, InternalAddress, Origin};
 use crate::error::{error_chain, Error};
 use crate::limits::Limits;
@@ -25,6 +27,7 @@ pub struct Net {
     secrets: SecretSet,
     limits: Limits,
     denied: Mutex<Vec<Denial>>,
+    budget: Budget,
 }
 
 impl Net {
@@ -39,7 +42,7 @@ impl Net {
             .no_proxy()
             .build()
             .map_err(|e| Error::Internal(format!("cannot set up the HTTP client: {}", error_chain(&e))))?;
-        Ok(Net { client, policy, secrets, limits, denied: Mutex::new(Vec::new()) })
+        Ok(Net { client, policy, secrets, limits, denied: Mutex::new(Vec::new()), budget: Budget::default() })
     }
 
     /// The secrets of this alerter (for redacting logs and errors).
@@ -52,8 +55,9 @@ impl Net {
         &self.policy
     }
 
-    /// Performs one request for a flavor.
-    pub(crate) async fn fetch(&self, req: Request) -> Result<Response, HttpError> {
+    /// Performs one request for a flavor. `allowance`: bytes of the call's
+    /// attachments, by which the request body cap grows for this call.
+    pub(crate) async fn fetch(&self, req: Request, allowance: usize) -> Result<Response, HttpError> {
         let started = Instant::now();
         let url_text = self.secrets.substitute(&req.url);
         let shown = self.secrets.redact(&url_text);
@@ -64,6 +68,15 @@ impl Net {
         })?;
         if let Err(d) = self.policy.check(&origin) {
             return Err(self.deny(d));
+        }
+        let route = format!("{origin}{}", url.path());
+        if let Err(hold) = self.budget.admit(&origin.to_string(), &route, Instant::now()) {
+            let text = hold.explain(&format!("{} {}", req.method, self.secrets.redact(&shown_path(&url_text))));
+            tracing::debug!(target: "alerter::http", "{text}");
+            return Err(HttpError::RateLimited(RateLimit {
+                retry_after_ms: hold.wait.as_millis() as u64,
+                message: text,
+            }));
         }
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| HttpError::InvalidRequest(format!("bad HTTP method `{}`", req.method)))?;
@@ -79,11 +92,15 @@ impl Net {
             builder = builder.header(name, value);
         }
         if let Some(body) = req.body {
-            if body.len() > self.limits.max_request_bytes {
+            let cap = self.limits.max_request_bytes.saturating_add(allowance);
+            if body.len() > cap {
+                let how = match allowance {
+                    0 => String::new(),
+                    n => format!(" ({} + {n} bytes of attachments)", self.limits.max_request_bytes),
+                };
                 return Err(HttpError::TooLarge(format!(
-                    "request body of {} bytes is over the {} byte cap",
+                    "request body of {} bytes is over the {cap} byte cap{how}",
                     body.len(),
-                    self.limits.max_request_bytes
                 )));
             }
             builder = builder.body(body);
@@ -96,6 +113,7 @@ impl Net {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), self.secrets.mask(&String::from_utf8_lossy(v.as_bytes()))))
             .collect();
+        self.budget.observe(&origin.to_string(), &route, status, &headers, Instant::now());
         if let Some(len) = resp.content_length() {
             if len as usize > self.limits.max_response_bytes {
                 return Err(self.too_large_response());

@@ -24,6 +24,9 @@ pub(crate) struct CallState {
     pub(crate) cpu_ticks_left: u64,
     /// `flavor "<name>" <version>`, for the log.
     pub(crate) label: String,
+    /// Bytes of the attachments of the message this call sends: the request
+    /// body cap grows by this much (see [`Net::fetch`]).
+    pub(crate) attachment_bytes: usize,
 }
 
 impl CallState {
@@ -42,6 +45,7 @@ impl CallState {
             net,
             cpu_ticks_left: limits.cpu_ticks(),
             label,
+            attachment_bytes: 0,
         }
     }
 

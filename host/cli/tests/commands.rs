@@ -419,7 +419,7 @@ fn alerter_management_commands() {
     assert!(run.stderr.contains("used by alerter(s) e"), "{}", run.stderr);
     let d = a.run(&["flavor", "describe", "echo"]).ok();
     for want in [
-        "name:        echo 1.0.0",
+        "name:        echo 1.1.0",
         "contract:    alerter:flavor@0.2.0",
         "hosts:       {url}",
         "url ",
