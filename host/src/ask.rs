@@ -627,10 +627,14 @@ pub async fn ask_all(
                 Err(e) if is_transient(&e) => {
                     let text = t.alerter.error_text(&e);
                     tracing::warn!("{text}; still waiting");
-                    t.last_error = Some(text);
                     match e.retry_after() {
+                        // Told to slow down is not failing to read: it does
+                        // not turn a wait that ends unanswered into a failure.
                         Some(after) => PollResult::RateLimited(after),
-                        None => PollResult::Failed,
+                        None => {
+                            t.last_error = Some(text);
+                            PollResult::Failed
+                        }
                     }
                 }
                 Err(e) if !several => break 'wait Outcome::Failed { error: t.alerter.error_text(&e) },

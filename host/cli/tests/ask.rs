@@ -142,7 +142,8 @@ fn follow_up_is_posted_in_the_thread_unless_disabled() {
     let (run, _) = ask(&svc, &a, &["--timeout", "20"], &[("U1", "ok", false, false)]);
     run.ok();
     let posted = svc.messages();
-    let question = posted.iter().find(|m| m.body.as_ref().is_some_and(|b| b["text"] == "Deploy model v3?")).unwrap();
+    let question = posted.iter().find(|m| m.bot && m.thread.is_none()).unwrap();
+    assert_eq!(question.text, "Deploy model v3?\n\n✅ Approved by user U1", "the question shows the outcome");
     let follow = posted.iter().rev().find(|m| m.body.is_some()).unwrap();
     assert_eq!(follow.thread.as_deref(), Some(question.id.as_str()));
     assert_eq!(follow.text, "Approved by user U1 (\"ok\")");
@@ -282,7 +283,11 @@ fn a_failed_alert_never_masks_the_commands_result() {
     // A broken alerter configuration never stops the command from running.
     let run = a.run(&["run", "--alerter", "ghost", "--", "sh", "-c", "echo still ran; exit 5"]).expect_code(5);
     assert!(run.stdout.contains("still ran"), "{}", run.stdout);
-    assert!(run.stderr.contains("cannot alert") && run.stderr.contains("unknown alerter \"ghost\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot alert") && run.stderr.contains("unknown alerter or group \"ghost\""),
+        "{}",
+        run.stderr
+    );
     let run = a.run(&["run", "--", "/no/such/program"]).expect_code(2);
     assert!(run.stderr.contains("cannot run `/no/such/program`"), "{}", run.stderr);
 }

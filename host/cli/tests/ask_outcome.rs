@@ -271,9 +271,12 @@ fn five_hundreds_and_timeouts_while_polling_do_not_end_the_wait() {
     question(&svc, "Patience?");
     svc.error_next("list_replies", "503");
     svc.error_next("list_replies", "500");
-    // Longer than the 20 s a request may take: this poll times out.
+    let faulted = || svc.seen_op("list_replies").into_iter().filter(|s| s.faulted).count();
+    wait_for("two failed polls", || (faulted() == 2).then_some(()));
+    // Longer than the 20 s a request may take: the next poll times out.
     svc.stall_next("list_replies", Duration::from_secs(25));
-    wait_for("the stalled poll", || (svc.seen_op("list_replies").len() >= 3).then_some(()));
+    let polls = svc.seen_op("list_replies").len();
+    wait_for("the stalled poll", || (svc.seen_op("list_replies").len() > polls).then_some(()));
     svc.reply("U1", "yes", None, false);
     let run = asking.finish().ok();
     assert_eq!(run.stdout.trim(), "Approved by user U1 (\"yes\")");

@@ -111,7 +111,7 @@ fn swapping_the_flavor_file_changes_behaviour_without_rebuilding() {
     assert_eq!(svc.posted()[2]["flavor"], "echo");
 
     let list = a.run(&["flavor", "list"]).ok();
-    assert!(list.stdout.lines().any(|l| l.starts_with("mine\t1.0.0\t")), "{}", list.stdout);
+    assert!(list.stdout.lines().any(|l| l.starts_with("mine\t1.1.0\t")), "{}", list.stdout);
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn missing_settings_and_unknown_names_are_one_line_errors() {
     let run = a.run(&["post", "hi"]).expect_code(2);
     assert!(run.stderr.contains("none is active"), "{}", run.stderr);
     let run = a.run(&["post", "hi", "--alerter", "ghost"]).expect_code(2);
-    assert!(run.stderr.contains("unknown alerter \"ghost\""), "{}", run.stderr);
+    assert!(run.stderr.contains("unknown alerter or group \"ghost\""), "{}", run.stderr);
     assert_eq!(registry(&a), before);
 
     // Once it exists, `alerter update` is the fix.

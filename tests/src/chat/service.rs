@@ -149,6 +149,8 @@ impl<A: ChatApi> Service<A> {
                 response
             }
         });
+        // Uploads: bodies up to 64 MiB (axum's default stops at 2 MB).
+        let router = router.layer(axum::extract::DefaultBodyLimit::max(64 << 20));
         Service { state, api, server: Arc::new(Server::start(router)) }
     }
 
