@@ -443,6 +443,10 @@ fn is_transient(e: &CallError) -> bool {
 /// asking impossible (bad input, the question could not be posted, the
 /// alerter cannot read replies: [`Error::CannotReadReplies`], found out
 /// before anything is posted); everything after that is an [`Outcome`].
+///
+/// The flavor reports who replied, so an approval gate is only as
+/// trustworthy as the flavor: `ask` needs a built-in flavor or one
+/// registered with `--trusted` ([`Error::UntrustedFlavor`] otherwise).
 pub async fn ask(
     alerter: &Alerter,
     question: &Message,
@@ -485,6 +489,7 @@ pub async fn ask_all(
     let several = alerters.len() > 1;
     let mut capabilities = Vec::new();
     for a in alerters {
+        a.check_trusted_for_ask()?;
         capabilities.push(a.capabilities_to_ask().await?);
     }
     let posted = join_all(alerters.iter().map(|a| a.post(question)).collect()).await;

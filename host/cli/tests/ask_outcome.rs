@@ -15,7 +15,7 @@ use serde_json::Value;
 fn setup(svc: &EchoService, settings: &[&str]) -> Alerter {
     let mut a = alerter_tests::alerter!();
     a.timeout(Duration::from_secs(60));
-    a.run(&["flavor", "register", flavors::ECHO]).ok();
+    a.run(&["flavor", "register", flavors::ECHO, "--trusted"]).ok();
     let origin = svc.origin();
     let url = format!("url={origin}");
     let mut args = vec!["register", "e", "--flavor", "echo", "--set", &url, "--allow-host", &origin];

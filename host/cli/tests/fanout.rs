@@ -15,7 +15,7 @@ use serde_json::Value;
 fn setup(a_svc: &EchoService, b_svc: &EchoService) -> Alerter {
     let mut a = alerter_tests::alerter!();
     a.timeout(Duration::from_secs(60));
-    a.run(&["flavor", "register", flavors::ECHO]).ok();
+    a.run(&["flavor", "register", flavors::ECHO, "--trusted"]).ok();
     for (name, svc) in [("a", a_svc), ("b", b_svc)] {
         let origin = svc.origin();
         a.run(&["register", name, "--flavor", "echo", "--set", &format!("url={origin}"), "--allow-host", &origin]).ok();

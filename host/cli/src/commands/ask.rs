@@ -37,7 +37,12 @@ first answer that decides, through any of them, wins, and every copy shows it.
 Polling starts every second and backs off to every 10 s while nothing new arrives.
 The host never sends more than 30 requests a minute per API method, holds a method
 back while the service's Retry-After runs, and after the first rate limit never polls
-faster than that Retry-After again.")]
+faster than that Retry-After again.
+
+Trust: the flavor reports who replied and what they wrote, so an approval gate is only
+as trustworthy as the flavor. `ask` therefore needs a built-in flavor (slack, discord)
+or one registered with `alerter flavor register FILE --trusted` (or trusted later with
+`alerter flavor trust NAME`); otherwise it exits 2 before posting anything.")]
 pub struct AskCommand {
     /// The question.
     question: String,
