@@ -261,6 +261,8 @@ impl Flavor {
         let settings = settings.to_vec();
         let message = message.clone();
         self.call(Some(net.clone()), deadline, move |b, store| {
+            // The body cap of this call's requests grows by the attachments.
+            store.data_mut().attachment_bytes = message.attachments.iter().map(|a| a.data.len()).sum();
             Box::pin(async move {
                 match b {
                     Bindings::V0_2(b) => b.alerter_flavor_flavor().call_send(store, &settings, &message).await,

@@ -19,6 +19,8 @@ use std::time::Instant;
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::bindings::latest::alerter::flavor::http::{HttpError, Request, Response};
+use crate::bindings::latest::alerter::flavor::types::RateLimit;
+use crate::budget::Budget;
 use crate::egress::{Denial, EgressPolicy, InternalAddress, Origin};
 use crate::error::{error_chain, Error};
 use crate::limits::{remaining, Limits};
@@ -45,6 +47,7 @@ pub struct Net {
     redactor: Redactor,
     limits: Limits,
     denied: Mutex<Vec<Denial>>,
+    budget: Budget,
 }
 
 impl Net {
@@ -59,6 +62,7 @@ impl Net {
             redactor,
             limits,
             denied: Mutex::new(Vec::new()),
+            budget: Budget::default(),
         })
     }
 
@@ -82,12 +86,19 @@ impl Net {
         &self.limits
     }
 
-    /// Performs one request for a flavor, within `deadline`. A panic while
-    /// handling it (a bug in the host or a library) is caught and becomes
-    /// an `invalid-request` error; the host keeps serving.
-    pub(crate) async fn fetch(self: &Arc<Self>, req: Request, deadline: Instant) -> Result<Response, HttpError> {
+    /// Performs one request for a flavor, within `deadline`. `allowance`:
+    /// bytes of the call's attachments, by which the request body cap grows
+    /// for this call. A panic while handling it (a bug in the host or a
+    /// library) is caught and becomes an `invalid-request` error; the host
+    /// keeps serving.
+    pub(crate) async fn fetch(
+        self: &Arc<Self>,
+        req: Request,
+        deadline: Instant,
+        allowance: usize,
+    ) -> Result<Response, HttpError> {
         let net = self.clone();
-        let task = tokio::spawn(async move { net.fetch_checked(req, deadline).await });
+        let task = tokio::spawn(async move { net.fetch_checked(req, deadline, allowance).await });
         let _abort = AbortOnDrop(task.abort_handle());
         match task.await {
             Ok(answer) => answer,
@@ -101,7 +112,7 @@ impl Net {
         }
     }
 
-    async fn fetch_checked(&self, req: Request, deadline: Instant) -> Result<Response, HttpError> {
+    async fn fetch_checked(&self, req: Request, deadline: Instant, allowance: usize) -> Result<Response, HttpError> {
         let started = Instant::now();
         let limits = &self.limits;
         let show = |text: &str| cap(&self.redactor.show(text));
@@ -148,11 +159,15 @@ impl Net {
             )));
         }
         if let Some(body) = &req.body {
-            if body.len() > limits.max_request_bytes {
+            let cap = limits.max_request_bytes.saturating_add(allowance);
+            if body.len() > cap {
+                let how = match allowance {
+                    0 => String::new(),
+                    n => format!(" ({} + {n} bytes of attachments)", limits.max_request_bytes),
+                };
                 return Err(HttpError::TooLarge(format!(
-                    "request body of {} bytes is over the {} byte cap",
+                    "request body of {} bytes is over the {cap} byte cap{how}",
                     body.len(),
-                    limits.max_request_bytes
                 )));
             }
         }
@@ -169,6 +184,16 @@ impl Net {
             return Err(self.deny(d));
         }
         check_origin(&self.secrets, &placed, &origin).map_err(|e| HttpError::SecretMisplaced(e.to_string()))?;
+        // The request budget of the route, and the service's Retry-After.
+        let route = format!("{origin}{}", url.path());
+        if let Err(hold) = self.budget.admit(&origin.to_string(), &route, Instant::now()) {
+            let text = hold.explain(&format!("{} {}", req.method, shown_path(&shown)));
+            tracing::debug!(target: "alerter::http", "{text}");
+            return Err(HttpError::RateLimited(RateLimit {
+                retry_after_ms: hold.wait.as_millis() as u64,
+                message: text,
+            }));
+        }
 
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| HttpError::InvalidRequest(format!("bad HTTP method `{}`", show(&req.method))))?;
@@ -196,6 +221,7 @@ impl Net {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), self.redactor.mask(&String::from_utf8_lossy(v.as_bytes()))))
             .collect();
+        self.budget.observe(&origin.to_string(), &route, status, &headers, Instant::now());
         if let Some(len) = resp.content_length() {
             if len as usize > limits.max_response_bytes {
                 return Err(self.too_large_response());

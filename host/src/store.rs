@@ -28,6 +28,9 @@ pub(crate) struct CallState {
     pub(crate) cpu_ticks_left: u64,
     /// `flavor "<name>" <version>`, for the log.
     pub(crate) label: String,
+    /// Bytes of the attachments of the message this call sends: the request
+    /// body cap grows by this much (see [`Net::fetch`]).
+    pub(crate) attachment_bytes: usize,
     /// What the call may still write (stdout, stderr, log lines).
     pub(crate) output: Arc<OutputBudget>,
     /// When the call (and every request it makes) must be over.
@@ -52,6 +55,7 @@ impl CallState {
             net,
             cpu_ticks_left: limits.cpu_ticks(),
             label,
+            attachment_bytes: 0,
             output: output.clone(),
             deadline,
         }

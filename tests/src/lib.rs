@@ -11,7 +11,9 @@ pub mod discord;
 pub mod echo;
 pub mod hostile;
 pub mod http;
+pub mod png;
 pub mod slack;
+pub mod standin;
 
 use std::time::{Duration, Instant};
 
