@@ -10,7 +10,9 @@ pub mod cli;
 pub mod discord;
 pub mod echo;
 pub mod http;
+pub mod png;
 pub mod slack;
+pub mod standin;
 
 use std::time::{Duration, Instant};
 
