@@ -54,6 +54,7 @@ pub mod bindings {
 }
 
 mod chat;
+mod form;
 mod http;
 mod settings;
 mod text;
@@ -65,6 +66,7 @@ pub use bindings::alerter::flavor::types::{
     Reply, ReplyKind, SecretSlot, SecretSpec, Sent, SettingSpec,
 };
 pub use chat::{meta, split_reference, zenml_payload, Access, ZENML_KEYS, ZENML_LOGO};
+pub use form::{percent_encode, query, Multipart};
 pub use http::{http_error, Request, Response};
 pub use settings::Settings;
 pub use text::{level_color, level_emoji, level_name, truncate, TRUNCATION_MARKER};
