@@ -15,8 +15,18 @@
 //!
 //! Every text is cut with the SDK's visible marker before it can break a
 //! limit, so Discord never rejects an alert for its size.
+//!
+//! **Files** ([`attach`]): up to [`FILES_MAX`] attachments go with the
+//! message as `files[n]` parts of a `multipart/form-data` body, described in
+//! the payload's `attachments` (`{"id": n, "filename": ...}`); the first
+//! image (PNG, JPEG, GIF, WebP) is shown inside the embed
+//! (`"image": {"url": "attachment://NAME"}`), an embed being added for it
+//! when the message has none. File names are made safe for `attachment://`
+//! (ASCII letters, digits, `.`, `-`, `_`; anything else becomes `_`).
 
-use alerter_sdk::{level_color, level_emoji, truncate, zenml_payload, FlavorError, Message, ZENML_LOGO};
+use alerter_sdk::{
+    level_color, level_emoji, truncate, zenml_payload, Attachment, FlavorError, Message, Multipart, ZENML_LOGO,
+};
 use serde_json::{json, Map, Value};
 
 /// Message `content`: 2000 characters for bots and webhooks (the docs; the
@@ -49,6 +59,10 @@ const NOTICE_RESERVE: usize = 40;
 /// A field is only shown when its value gets at least this many characters.
 const MIN_FIELD_VALUE: usize = 20;
 
+/// Files per message (the spec's `attachments` `maxItems`, `files[0]` to
+/// `files[9]`).
+pub const FILES_MAX: usize = 10;
+
 /// A request body, ready to send.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
@@ -69,6 +83,104 @@ impl Body {
                 _ => Map::new(),
             },
         }
+    }
+}
+
+/// A message body with its files: what `send` puts on the wire.
+#[derive(Debug, Clone)]
+pub struct WithFiles<'m> {
+    /// The JSON part (`payload_json` when there are files).
+    pub body: Body,
+    /// `(safe file name, attachment)`, at most [`FILES_MAX`].
+    pub files: Vec<(String, &'m Attachment)>,
+}
+
+impl WithFiles<'_> {
+    /// The JSON text of the body.
+    pub fn json(&self) -> Result<Vec<u8>, FlavorError> {
+        match &self.body {
+            Body::Verbatim(text) => Ok(text.clone().into_bytes()),
+            Body::Rendered(map) => {
+                serde_json::to_vec(map).map_err(|e| FlavorError::Internal(format!("cannot encode the message: {e}")))
+            }
+        }
+    }
+
+    /// The `multipart/form-data` form: `payload_json`, then `files[n]`.
+    pub fn form(&self) -> Result<Multipart, FlavorError> {
+        let json = String::from_utf8(self.json()?).map_err(|e| FlavorError::Internal(e.to_string()))?;
+        let mut form = Multipart::new().json_text("payload_json", &json);
+        for (i, (name, file)) in self.files.iter().enumerate() {
+            form = form.file(&format!("files[{i}]"), name, &file.media_type, &file.data);
+        }
+        Ok(form)
+    }
+}
+
+/// Adds `m`'s attachments to `body`: the `attachments` descriptions, the
+/// first image in the embed, and a note in `content` naming the files over
+/// [`FILES_MAX`]. A verbatim body is left as given (its files are still
+/// sent, up to the maximum).
+pub fn attach(m: &Message, body: Body) -> WithFiles<'_> {
+    let mut names: Vec<String> = Vec::new();
+    for (i, a) in m.attachments.iter().enumerate() {
+        let mut name = safe_file_name(&a.name, i);
+        if names.contains(&name) {
+            name = format!("{i}-{name}");
+        }
+        names.push(name);
+    }
+    let files: Vec<(String, &Attachment)> = names.into_iter().zip(&m.attachments).take(FILES_MAX).collect();
+    let left_out: Vec<&str> = m.attachments.iter().skip(FILES_MAX).map(|a| a.name.as_str()).collect();
+    let mut map = match body {
+        Body::Verbatim(_) => return WithFiles { body, files },
+        Body::Rendered(map) => map,
+    };
+    if files.is_empty() {
+        return WithFiles { body: Body::Rendered(map), files };
+    }
+    let described: Vec<Value> =
+        files.iter().enumerate().map(|(i, (name, _))| json!({"id": i, "filename": name})).collect();
+    map.insert("attachments".into(), Value::Array(described));
+    if let Some((name, _)) = files.iter().find(|(_, a)| is_embeddable_image(&a.media_type)) {
+        let image = json!({"url": format!("attachment://{name}")});
+        match map.get_mut("embeds").and_then(Value::as_array_mut).and_then(|e| e.first_mut()) {
+            Some(embed) if embed.get("image").is_none() => {
+                embed["image"] = image;
+            }
+            Some(_) => {}
+            None => {
+                map.insert("embeds".into(), json!([{"image": image, "color": level_color(m.level)}]));
+            }
+        }
+    }
+    if !left_out.is_empty() {
+        let note =
+            format!("(not attached: {} — Discord takes at most {FILES_MAX} files per message)", left_out.join(", "));
+        let content = map.get("content").and_then(Value::as_str).unwrap_or("").to_string();
+        let joined = if content.is_empty() { note } else { format!("{content}\n{note}") };
+        map.insert("content".into(), json!(truncate(&joined, CONTENT_MAX)));
+    }
+    WithFiles { body: Body::Rendered(map), files }
+}
+
+/// Image types Discord shows inside an embed.
+fn is_embeddable_image(media_type: &str) -> bool {
+    let t = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(t.as_str(), "image/png" | "image/jpeg" | "image/gif" | "image/webp")
+}
+
+/// A file name `attachment://` can refer to: ASCII letters, digits, `.`,
+/// `-` and `_` kept, anything else `_`; `file-N` when nothing is left.
+pub fn safe_file_name(name: &str, index: usize) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let safe: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    let safe = safe.trim_matches('.').to_string();
+    if safe.trim_matches('_').is_empty() {
+        format!("file-{index}")
+    } else {
+        truncate(&safe, 100)
     }
 }
 
@@ -257,8 +369,12 @@ mod tests {
     #[test]
     fn long_plain_message_becomes_an_embed() {
         let out = rendered(&msg(&"x".repeat(3000)));
-        assert!(chars(out["content"].as_str().unwrap()) <= FALLBACK_MAX);
-        assert_eq!(out["embeds"][0]["description"].as_str().unwrap().len(), 3000);
+        // Over Discord's 2000 characters of content: the body goes into the
+        // description (4096), the content keeps a 300-character headline.
+        let content = out["content"].as_str().unwrap();
+        assert_eq!(chars(content), 300);
+        assert_eq!(content, format!(":information_source: {}… [truncated]", "x".repeat(266)));
+        assert_eq!(out["embeds"][0]["description"].as_str().unwrap(), "x".repeat(3000));
     }
 
     #[test]
@@ -288,6 +404,9 @@ mod tests {
         assert!(out["embeds"][0].get("url").is_none());
     }
 
+    /// The limits are Discord's, as message.mdx "Embed Limits" states them:
+    /// title 256, description 4096, 25 fields, field name 256, value 1024,
+    /// 6000 characters in all; message content 2000.
     #[test]
     fn budget_is_never_exceeded() {
         let mut m = msg(&"b".repeat(20_000));
@@ -295,17 +414,19 @@ mod tests {
         m.metadata = (0..40).map(|i| (format!("key{i}-{}", "k".repeat(300)), "v".repeat(2000))).collect();
         let out = rendered(&m);
         let e = &out["embeds"][0];
-        assert!(embed_text_len(e) <= EMBED_TOTAL_MAX, "{}", embed_text_len(e));
-        assert_eq!(chars(e["title"].as_str().unwrap()), TITLE_MAX);
+        assert!(embed_text_len(e) <= 6000, "{}", embed_text_len(e));
+        assert!(chars(out["content"].as_str().unwrap()) <= 2000);
+        assert_eq!(e["title"].as_str().unwrap(), format!("{}… [truncated]", "t".repeat(243)));
         let fields = e["fields"].as_array().unwrap();
-        assert!(fields.len() <= FIELDS_MAX);
+        assert!(fields.len() <= 25);
         for f in fields {
-            assert!(chars(f["name"].as_str().unwrap()) <= FIELD_NAME_MAX);
-            assert!(chars(f["value"].as_str().unwrap()) <= FIELD_VALUE_MAX);
+            assert!(chars(f["name"].as_str().unwrap()) <= 256);
+            assert!(chars(f["value"].as_str().unwrap()) <= 1024);
         }
         assert!(fields.last().unwrap()["value"].as_str().unwrap().ends_with("more not shown"));
-        assert!(chars(e["description"].as_str().unwrap()) >= DESCRIPTION_RESERVE);
-        assert!(e["description"].as_str().unwrap().ends_with("… [truncated]"));
+        let description = e["description"].as_str().unwrap();
+        assert!((2000..=4096).contains(&chars(description)), "{}", chars(description));
+        assert!(description.ends_with("… [truncated]"));
     }
 
     #[test]
@@ -314,7 +435,7 @@ mod tests {
         m.metadata = (0..40).map(|i| (format!("k{i}"), format!("v{i}"))).collect();
         let out = rendered(&m);
         let fields = out["embeds"][0]["fields"].as_array().unwrap();
-        assert_eq!(fields.len(), FIELDS_MAX);
+        assert_eq!(fields.len(), 25, "Discord's 25 fields, the last one saying what is left out");
         assert_eq!(fields[23]["name"], "k23");
         assert_eq!(fields[24]["value"], "16 more not shown");
         m.metadata.truncate(25);
@@ -346,6 +467,71 @@ mod tests {
                 ]
             }]})
         );
+    }
+
+    fn file(name: &str, media_type: &str) -> Attachment {
+        Attachment { name: name.into(), media_type: media_type.into(), data: vec![1, 2, 3] }
+    }
+
+    #[test]
+    fn files_are_described_and_the_first_image_is_embedded() {
+        let mut m = msg("see the plot");
+        m.attachments =
+            vec![file("train.log", "text/plain"), file("loss curve.png", "image/png"), file("b.png", "image/png")];
+        let out = attach(&m, payload(&m).unwrap());
+        let names: Vec<&str> = out.files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["train.log", "loss_curve.png", "b.png"]);
+        let Body::Rendered(map) = &out.body else { panic!("rendered") };
+        assert_eq!(
+            Value::Object(map.clone()),
+            json!({
+                "content": ":information_source: see the plot",
+                "attachments": [{"id": 0, "filename": "train.log"}, {"id": 1, "filename": "loss_curve.png"}, {"id": 2, "filename": "b.png"}],
+                "embeds": [{"image": {"url": "attachment://loss_curve.png"}, "color": 0x3b82f6}],
+            })
+        );
+        // An embed of its own gets the image.
+        m.title = Some("Loss".into());
+        let out = attach(&m, payload(&m).unwrap());
+        let Body::Rendered(map) = &out.body else { panic!("rendered") };
+        assert_eq!(map["embeds"][0]["title"], "Loss");
+        assert_eq!(map["embeds"][0]["image"]["url"], "attachment://loss_curve.png");
+        assert_eq!(map["embeds"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn eleven_files_leave_one_out_with_a_note() {
+        let mut m = msg("logs");
+        m.attachments = (0..11).map(|i| file(&format!("{i}.log"), "text/plain")).collect();
+        let out = attach(&m, payload(&m).unwrap());
+        assert_eq!(out.files.len(), 10);
+        let Body::Rendered(map) = &out.body else { panic!("rendered") };
+        assert_eq!(
+            map["content"],
+            ":information_source: logs\n(not attached: 10.log — Discord takes at most 10 files per message)"
+        );
+        assert!(map.get("embeds").is_none(), "no image, no embed");
+    }
+
+    #[test]
+    fn file_names_are_safe_and_distinct() {
+        assert_eq!(safe_file_name("../etc/pass wd.txt", 0), "pass_wd.txt");
+        assert_eq!(safe_file_name("Überblick.png", 0), "_berblick.png");
+        assert_eq!(safe_file_name("日本", 3), "file-3");
+        let mut m = msg("x");
+        m.attachments = vec![file("a b.png", "image/png"), file("a_b.png", "image/png")];
+        let out = attach(&m, payload(&m).unwrap());
+        assert_eq!(out.files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["a_b.png", "1-a_b.png"]);
+    }
+
+    #[test]
+    fn raw_payloads_keep_their_bytes_with_files() {
+        let mut m = msg("x");
+        m.raw = Some("{\"content\": \"raw\"}".into());
+        m.attachments = vec![file("a.png", "image/png")];
+        let out = attach(&m, payload(&m).unwrap());
+        assert_eq!(out.json().unwrap(), b"{\"content\": \"raw\"}");
+        assert_eq!(out.files.len(), 1);
     }
 
     #[test]
