@@ -18,7 +18,8 @@
 //!
 //! **Files** ([`attach`]): up to [`FILES_MAX`] attachments go with the
 //! message as `files[n]` parts of a `multipart/form-data` body, described in
-//! the payload's `attachments` (`{"id": n, "filename": ...}`); the first
+//! the payload's `attachments` (`{"id": "n", "filename": ...}`, the id a
+//! string as the spec's `SnowflakeType` wants it); the first
 //! image (PNG, JPEG, GIF, WebP) is shown inside the embed
 //! (`"image": {"url": "attachment://NAME"}`), an embed being added for it
 //! when the message has none. File names are made safe for `attachment://`
@@ -140,7 +141,7 @@ pub fn attach(m: &Message, body: Body) -> WithFiles<'_> {
         return WithFiles { body: Body::Rendered(map), files };
     }
     let described: Vec<Value> =
-        files.iter().enumerate().map(|(i, (name, _))| json!({"id": i, "filename": name})).collect();
+        files.iter().enumerate().map(|(i, (name, _))| json!({"id": i.to_string(), "filename": name})).collect();
     map.insert("attachments".into(), Value::Array(described));
     if let Some((name, _)) = files.iter().find(|(_, a)| is_embeddable_image(&a.media_type)) {
         let image = json!({"url": format!("attachment://{name}")});
@@ -486,7 +487,7 @@ mod tests {
             Value::Object(map.clone()),
             json!({
                 "content": ":information_source: see the plot",
-                "attachments": [{"id": 0, "filename": "train.log"}, {"id": 1, "filename": "loss_curve.png"}, {"id": 2, "filename": "b.png"}],
+                "attachments": [{"id": "0", "filename": "train.log"}, {"id": "1", "filename": "loss_curve.png"}, {"id": "2", "filename": "b.png"}],
                 "embeds": [{"image": {"url": "attachment://loss_curve.png"}, "color": 0x3b82f6}],
             })
         );
