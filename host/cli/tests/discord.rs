@@ -485,7 +485,11 @@ fn ask_without_read_message_history_fails_at_once_with_the_hint() {
     svc.deny(&svc.channel(), Permission::ReadMessageHistory);
     let started = Instant::now();
     let run = a.run(&["ask", "Deploy?", "--timeout", "8", "--no-follow-up"]).expect_code(3);
-    assert!(started.elapsed() < Duration::from_secs(30), "failed at the first poll, not at the deadline: {}", run.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "failed at the first poll, not at the deadline: {}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains(&format!(
             "Hint: the bot cannot read messages in channel `{}`: give it View Channel and Read Message History there",

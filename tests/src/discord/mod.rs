@@ -355,7 +355,7 @@ impl DiscordService {
             return;
         }
         store.add_channel(Channel { id: message.to_string(), bot_member: true, parent: Some(channel.to_string()) });
-        let starter = json!({"type": 21, "message_reference": {"message_id": message, "channel_id": channel}});
+        let starter = json!({"type": 21, "message_reference": {"type": 0, "message_id": message, "channel_id": channel, "guild_id": GUILD_ID}});
         let extra = starter.as_object().cloned().unwrap_or_default();
         store.post(message, &Author::bot(BOT_USER_ID, BOT_NAME), "", None, extra);
         if let Some(m) = store.find_mut(message) {
