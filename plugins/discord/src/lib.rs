@@ -38,7 +38,6 @@
 //! limits and error handling in [`api`], reply listing in [`replies`].
 
 use alerter_sdk::prelude::*;
-use alerter_sdk::Need::*;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -48,8 +47,10 @@ pub mod replies;
 
 /// Where the REST API lives unless `api_base` says otherwise.
 pub const DEFAULT_API_BASE: &str = "https://discord.com/api/v10";
-/// Jump links point here.
+/// Jump links point here; the bot token may go here.
 const WEB: &str = "https://discord.com";
+/// What `alerter flavor describe` says first.
+const DESCRIPTION: &str = "Posts to Discord with a bot token (REST API: files, replies, reactions, edits) or a channel webhook (post only); without the Message Content intent, answers must mention the bot, use Reply on the question, or react";
 
 struct Discord;
 
@@ -94,6 +95,14 @@ impl<'a> Mode<'a> {
 fn parse_reference<'r>(reference: &'r str, default_channel: Option<&'r str>) -> Option<(&'r str, &'r str)> {
     let (channel, message) = alerter_sdk::split_reference(reference, default_channel)?;
     (api::is_snowflake(channel) && api::is_snowflake(message)).then_some((channel, message))
+}
+
+/// Where a message goes: `channel`, or with `--thread REF` the channel of
+/// the message `REF` (which it replies to).
+fn destination<'m>(message: &'m Message, channel: &'m str) -> Result<(&'m str, Option<&'m str>), FlavorError> {
+    let Some(thread) = message.thread.as_deref() else { return Ok((channel, None)) };
+    let (c, m) = parse_reference(thread, Some(channel)).ok_or_else(|| bad_reference(thread))?;
+    Ok((c, Some(m)))
 }
 
 fn bad_reference(reference: &str) -> FlavorError {
@@ -147,40 +156,25 @@ fn capabilities(webhook: bool) -> Capabilities {
 
 impl Flavor for Discord {
     fn info() -> FlavorInfo {
-        FlavorInfo {
-            name: "discord".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Posts to Discord with a bot token (REST API: files, replies, reactions, edits) or a channel webhook (post only); without the Message Content intent, answers must mention the bot, use Reply on the question, or react"
-                .into(),
-            settings: vec![
-                secret(
-                    "token",
-                    "Bot token for bot mode; replies' text needs the Message Content intent (Developer Portal → Bot) unless they mention the bot",
-                    SecretSlot::header("authorization", "Bot {}"),
-                    &["https://discord.com", "{api_base}"],
-                ),
-                setting("channel_id", "Channel ID to post to (digits); required with `token`", Optional),
-                secret(
-                    "webhook_url",
-                    "Channel webhook URL for post-only mode (instead of `token`)",
-                    SecretSlot::url(),
-                    &["{webhook_url}"],
-                ),
-                setting(
-                    "api_base",
-                    "Base URL of the Discord REST API (a proxy or a test stand-in)",
-                    Default(DEFAULT_API_BASE),
-                ),
-            ],
-            hosts: vec!["https://discord.com".into(), "{api_base}".into(), "{webhook_url}".into()],
-            capabilities: capabilities(false),
-        }
+        let settings = ChatSettings {
+            token: "Bot token for bot mode; replies' text needs the Message Content intent (Developer Portal → Bot) unless they mention the bot",
+            token_slot: SecretSlot::header("authorization", "Bot {}"),
+            origin: WEB,
+            channel: "Channel ID to post to (digits); required with `token`",
+            webhook: "Channel webhook URL for post-only mode (instead of `token`)",
+            api_base: "Base URL of the Discord REST API (a proxy or a test stand-in)",
+            default_api_base: DEFAULT_API_BASE,
+        };
+        let hosts = [WEB, "{api_base}", "{webhook_url}"].map(String::from).to_vec();
+        let (name, version) = ("discord".to_string(), env!("CARGO_PKG_VERSION").to_string());
+        let description = DESCRIPTION.to_string();
+        FlavorInfo { name, version, description, settings: settings.specs(), hosts, capabilities: capabilities(false) }
     }
 
     /// A webhook posts (also into threads, also files) but cannot read
     /// replies or edit.
     fn capabilities_for(settings: &Settings) -> Capabilities {
-        capabilities(matches!(settings.access("-"), Ok(Access::Webhook { .. })))
+        capabilities(settings.is_webhook())
     }
 
     fn send(settings: &Settings, message: Message) -> Result<Sent, FlavorError> {
@@ -189,13 +183,7 @@ impl Flavor for Discord {
         let doing = if message.attachments.is_empty() { api::Doing::Post } else { api::Doing::PostFiles };
         match mode {
             Mode::Bot { api, channel } => {
-                let (channel, reply_to) = match message.thread.as_deref() {
-                    Some(r) => {
-                        let (c, m) = parse_reference(r, Some(channel)).ok_or_else(|| bad_reference(r))?;
-                        (c, Some(m))
-                    }
-                    None => (channel, None),
-                };
+                let (channel, reply_to) = destination(&message, channel)?;
                 let body = match reply_to {
                     None => body,
                     Some(m) => {
@@ -299,11 +287,17 @@ mod tests {
 
     #[test]
     fn references() {
-        assert_eq!(parse_reference("1:2", None), Some(("1", "2")));
-        assert_eq!(parse_reference("2", Some("1")), Some(("1", "2")));
-        assert_eq!(parse_reference("1:", None), None);
-        assert_eq!(parse_reference("C1:2", None), None);
-        assert_eq!(parse_reference("webhook", Some("1")), None);
+        type Case<'a> = (&'a str, Option<&'a str>, Option<(&'a str, &'a str)>);
+        let cases: [Case<'_>; 5] = [
+            ("1:2", None, Some(("1", "2"))),
+            ("2", Some("1"), Some(("1", "2"))),
+            ("1:", None, None),
+            ("C1:2", None, None),
+            ("webhook", Some("1"), None),
+        ];
+        for (reference, channel, expected) in cases {
+            assert_eq!(parse_reference(reference, channel), expected, "{reference} in {channel:?}");
+        }
     }
 
     #[test]

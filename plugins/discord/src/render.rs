@@ -16,7 +16,7 @@
 //! Every text is cut with the SDK's visible marker before it can break a
 //! limit, so Discord never rejects an alert for its size.
 //!
-//! **Files** ([`attach`]): up to [`FILES_MAX`] attachments go with the
+//! **Files** ([`attach`]): up to `DISCORD.files` attachments go with the
 //! message as `files[n]` parts of a `multipart/form-data` body, described in
 //! the payload's `attachments` (`{"id": "n", "filename": ...}`, the id a
 //! string as the spec's `SnowflakeType` wants it); the first
@@ -30,39 +30,60 @@ use alerter_sdk::{
 };
 use serde_json::{json, Map, Value};
 
-/// Message `content`: 2000 characters for bots and webhooks (the docs; the
-/// OpenAPI spec says 4000 for bots).
-pub const CONTENT_MAX: usize = 2000;
-/// Embed title.
-pub const TITLE_MAX: usize = 256;
-/// Embed description.
-pub const DESCRIPTION_MAX: usize = 4096;
-/// Fields per embed.
-pub const FIELDS_MAX: usize = 25;
-/// Field name.
-pub const FIELD_NAME_MAX: usize = 256;
-/// Field value.
-pub const FIELD_VALUE_MAX: usize = 1024;
-/// Title, description, field names and values, footer text and author name
-/// of all embeds of one message together.
-pub const EMBED_TOTAL_MAX: usize = 6000;
-/// URLs in an embed (`url`, thumbnail).
-pub const URL_MAX: usize = 2048;
+/// Discord's limits, in characters unless said otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Message `content` (the docs' 2000 for bots and webhooks; the OpenAPI
+    /// spec says 4000 for bots).
+    pub content: usize,
+    /// Embed title.
+    pub title: usize,
+    /// Embed description.
+    pub description: usize,
+    /// Fields per embed.
+    pub fields: usize,
+    /// Field name.
+    pub field_name: usize,
+    /// Field value.
+    pub field_value: usize,
+    /// Title, description, field names and values, footer text and author
+    /// name of all embeds of one message together.
+    pub embeds_total: usize,
+    /// URLs in an embed (`url`, thumbnail).
+    pub url: usize,
+    /// Files per message (the spec's `attachments` `maxItems`, `files[0]`
+    /// to `files[9]`).
+    pub files: usize,
+}
 
-/// The plain-text `content` that goes with an embed is kept this short: it
-/// is what notifications and clients without embeds show.
-const FALLBACK_MAX: usize = 300;
-/// The description keeps at least this much room (or the whole body, when
-/// shorter) before metadata fields take their share of the 6000 budget.
-const DESCRIPTION_RESERVE: usize = 2000;
-/// Budget kept back for the "N more not shown" field.
-const NOTICE_RESERVE: usize = 40;
-/// A field is only shown when its value gets at least this many characters.
-const MIN_FIELD_VALUE: usize = 20;
+/// message.mdx, "Create Message" and "Embed Limits"; the spec for files.
+pub const DISCORD: Limits = Limits {
+    content: 2000,
+    title: 256,
+    description: 4096,
+    fields: 25,
+    field_name: 256,
+    field_value: 1024,
+    embeds_total: 6000,
+    url: 2048,
+    files: 10,
+};
 
-/// Files per message (the spec's `attachments` `maxItems`, `files[0]` to
-/// `files[9]`).
-pub const FILES_MAX: usize = 10;
+/// How this flavor lays a message out within [`DISCORD`]'s limits.
+struct Layout {
+    /// The plain-text `content` that goes with an embed is kept this short:
+    /// it is what notifications and clients without embeds show.
+    fallback: usize,
+    /// The description keeps at least this much room (or the whole body,
+    /// when shorter) before metadata fields take their share of the 6000.
+    description_reserve: usize,
+    /// Budget kept back for the "N more not shown" field.
+    notice_reserve: usize,
+    /// A field is only shown when its value gets at least this much.
+    min_field_value: usize,
+}
+
+const LAYOUT: Layout = Layout { fallback: 300, description_reserve: 2000, notice_reserve: 40, min_field_value: 20 };
 
 /// A request body, ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +113,7 @@ impl Body {
 pub struct WithFiles<'m> {
     /// The JSON part (`payload_json` when there are files).
     pub body: Body,
-    /// `(safe file name, attachment)`, at most [`FILES_MAX`].
+    /// `(safe file name, attachment)`, at most `DISCORD.files`.
     pub files: Vec<(String, &'m Attachment)>,
 }
 
@@ -120,7 +141,7 @@ impl WithFiles<'_> {
 
 /// Adds `m`'s attachments to `body`: the `attachments` descriptions, the
 /// first image in the embed, and a note in `content` naming the files over
-/// [`FILES_MAX`]. A verbatim body is left as given (its files are still
+/// `DISCORD.files`. A verbatim body is left as given (its files are still
 /// sent, up to the maximum).
 pub fn attach(m: &Message, body: Body) -> WithFiles<'_> {
     let mut names: Vec<String> = Vec::new();
@@ -131,8 +152,8 @@ pub fn attach(m: &Message, body: Body) -> WithFiles<'_> {
         }
         names.push(name);
     }
-    let files: Vec<(String, &Attachment)> = names.into_iter().zip(&m.attachments).take(FILES_MAX).collect();
-    let left_out: Vec<&str> = m.attachments.iter().skip(FILES_MAX).map(|a| a.name.as_str()).collect();
+    let files: Vec<(String, &Attachment)> = names.into_iter().zip(&m.attachments).take(DISCORD.files).collect();
+    let left_out: Vec<&str> = m.attachments.iter().skip(DISCORD.files).map(|a| a.name.as_str()).collect();
     let mut map = match body {
         Body::Verbatim(_) => return WithFiles { body, files },
         Body::Rendered(map) => map,
@@ -156,11 +177,14 @@ pub fn attach(m: &Message, body: Body) -> WithFiles<'_> {
         }
     }
     if !left_out.is_empty() {
-        let note =
-            format!("(not attached: {} — Discord takes at most {FILES_MAX} files per message)", left_out.join(", "));
+        let note = format!(
+            "(not attached: {} — Discord takes at most {} files per message)",
+            left_out.join(", "),
+            DISCORD.files
+        );
         let content = map.get("content").and_then(Value::as_str).unwrap_or("").to_string();
         let joined = if content.is_empty() { note } else { format!("{content}\n{note}") };
-        map.insert("content".into(), json!(truncate(&joined, CONTENT_MAX)));
+        map.insert("content".into(), json!(truncate(&joined, DISCORD.content)));
     }
     WithFiles { body: Body::Rendered(map), files }
 }
@@ -214,7 +238,7 @@ fn chars(s: &str) -> usize {
 /// ZenML leaves unset render as `None`, as ZenML's f-strings do.
 fn zenml(m: &Message) -> Option<Map<String, Value>> {
     let [pipeline, step, stack] = zenml_payload(m)?;
-    let field = |name: &str, value: &str| json!({"name": name, "value": truncate(&format!("\n{value}"), FIELD_VALUE_MAX), "inline": false});
+    let field = |name: &str, value: &str| json!({"name": name, "value": truncate(&format!("\n{value}"), DISCORD.field_value), "inline": false});
     let fields = vec![
         field(":star: *Pipeline:*", pipeline),
         field(":arrow_forward: *Step:*", step),
@@ -232,7 +256,7 @@ fn embed_url(link: &str) -> Option<&str> {
     let link = link.trim();
     let ok = (link.starts_with("https://") || link.starts_with("http://"))
         && link.len() > "https://".len()
-        && chars(link) <= URL_MAX
+        && chars(link) <= DISCORD.url
         && !link.chars().any(|c| c.is_whitespace() || c.is_control());
     ok.then_some(link)
 }
@@ -246,7 +270,7 @@ fn standard(m: &Message) -> Map<String, Value> {
     let mut out = Map::new();
 
     let plain = format!("{emoji} {body}");
-    let fits_plain = chars(&plain) <= CONTENT_MAX;
+    let fits_plain = chars(&plain) <= DISCORD.content;
     if title.is_none() && m.metadata.is_empty() && link.is_none() && fits_plain {
         out.insert("content".into(), json!(plain));
         return out;
@@ -255,16 +279,16 @@ fn standard(m: &Message) -> Map<String, Value> {
     // The plain-text fallback: the headline, and the link when no title
     // carries it (angle brackets keep Discord from previewing it).
     let headline = title.unwrap_or_else(|| body.lines().next().unwrap_or(""));
-    let mut content = truncate(&format!("{emoji} {headline}"), FALLBACK_MAX);
+    let mut content = truncate(&format!("{emoji} {headline}"), LAYOUT.fallback);
     if let (None, Some(link)) = (title, link) {
-        content.push_str(&format!("\n<{}>", truncate(link, URL_MAX)));
+        content.push_str(&format!("\n<{}>", truncate(link, DISCORD.url)));
     }
-    out.insert("content".into(), json!(truncate(&content, CONTENT_MAX)));
+    out.insert("content".into(), json!(truncate(&content, DISCORD.content)));
 
     let mut embed = Map::new();
     let mut used = 0;
     if let Some(title) = title {
-        let title = truncate(title, TITLE_MAX);
+        let title = truncate(title, DISCORD.title);
         used += chars(&title);
         embed.insert("title".into(), json!(title));
     }
@@ -273,17 +297,17 @@ fn standard(m: &Message) -> Map<String, Value> {
     }
     embed.insert("color".into(), json!(level_color(m.level)));
 
-    let reserve = chars(body).min(DESCRIPTION_RESERVE);
-    let field_budget = EMBED_TOTAL_MAX.saturating_sub(used + reserve);
+    let reserve = chars(body).min(LAYOUT.description_reserve);
+    let field_budget = DISCORD.embeds_total.saturating_sub(used + reserve);
     let (fields, fields_len) = fields_within(&m.metadata, field_budget);
     used += fields_len;
     if !body.is_empty() {
-        let room = DESCRIPTION_MAX.min(EMBED_TOTAL_MAX.saturating_sub(used));
+        let room = DISCORD.description.min(DISCORD.embeds_total.saturating_sub(used));
         let description = truncate(body, room);
         used += chars(&description);
         embed.insert("description".into(), json!(description));
     }
-    debug_assert!(used <= EMBED_TOTAL_MAX);
+    debug_assert!(used <= DISCORD.embeds_total);
     if !fields.is_empty() {
         embed.insert("fields".into(), Value::Array(fields));
     }
@@ -292,7 +316,7 @@ fn standard(m: &Message) -> Map<String, Value> {
 }
 
 /// Metadata as embed fields using at most `budget` characters (names and
-/// values together) and [`FIELDS_MAX`] fields; what does not fit is counted
+/// values together) and `DISCORD.fields` fields; what does not fit is counted
 /// in a last "… N more not shown" field. Returns the fields and the
 /// characters they use.
 fn fields_within(metadata: &[(String, String)], budget: usize) -> (Vec<Value>, usize) {
@@ -301,16 +325,16 @@ fn fields_within(metadata: &[(String, String)], budget: usize) -> (Vec<Value>, u
     for (i, (key, value)) in metadata.iter().enumerate() {
         let more_after = i + 1 < metadata.len();
         // Keep the last slot for the notice while more pairs follow.
-        if more_after && fields.len() + 1 >= FIELDS_MAX {
+        if more_after && fields.len() + 1 >= DISCORD.fields {
             break;
         }
-        let left = budget.saturating_sub(used + NOTICE_RESERVE);
-        let name = truncate(non_blank(key, "(no name)"), FIELD_NAME_MAX);
+        let left = budget.saturating_sub(used + LAYOUT.notice_reserve);
+        let name = truncate(non_blank(key, "(no name)"), DISCORD.field_name);
         let name_len = chars(&name);
-        if name_len + MIN_FIELD_VALUE > left {
+        if name_len + LAYOUT.min_field_value > left {
             break;
         }
-        let value = truncate(non_blank(value, "(empty)"), FIELD_VALUE_MAX.min(left - name_len));
+        let value = truncate(non_blank(value, "(empty)"), DISCORD.field_value.min(left - name_len));
         let value_len = chars(&value);
         used += name_len + value_len;
         let inline = value_len <= 40 && name_len <= 40;
@@ -334,7 +358,7 @@ fn non_blank<'a>(text: &'a str, instead: &'a str) -> &'a str {
     }
 }
 
-/// Characters an embed counts against [`EMBED_TOTAL_MAX`].
+/// Characters an embed counts against `DISCORD.embeds_total`.
 pub fn embed_text_len(embed: &Value) -> usize {
     let s = |v: &Value| v.as_str().map(chars).unwrap_or(0);
     let mut n =
