@@ -24,6 +24,7 @@ async fn bot(slack: &SlackService) -> (tempfile::TempDir, Alerter) {
             ("api_base".into(), slack.api_base()),
         ],
         allow_hosts: vec![slack.origin()],
+        ..NewAlerter::default()
     };
     host.register_alerter(new).await.expect("register");
     let alerter = host.alerter(Some("ops"), &[]).await.expect("alerter");
@@ -276,6 +277,7 @@ async fn webhook_mode_only_posts() {
         flavor: "slack".into(),
         settings: vec![("webhook_url".into(), slack.webhook_url())],
         allow_hosts: vec![slack.origin()],
+        ..NewAlerter::default()
     };
     host.register_alerter(new).await.expect("register");
     let hook = host.alerter(Some("hook"), &[]).await.expect("alerter");
