@@ -430,8 +430,10 @@ fn is_transient(e: &CallError) -> bool {
         CallError::Timeout(_) => true,
         CallError::Flavor(FlavorError::RateLimited(_)) | CallError::Flavor(FlavorError::Internal(_)) => true,
         CallError::Flavor(FlavorError::Rejected(r)) => {
+            // A code is an HTTP status only when the flavor gave no status
+            // and it looks like one (Discord's 50001 is no 5xx).
             r.status.is_some_and(|s| s >= 500)
-                || r.code.parse::<u16>().is_ok_and(|c| c >= 500)
+                || (r.status.is_none() && r.code.parse::<u16>().is_ok_and(|c| (500..600).contains(&c)))
                 || r.code == "ratelimited"
         }
         _ => false,
@@ -701,6 +703,29 @@ async fn show_outcome(t: &Asking<'_>, shown: &Message, note: &Message, update: b
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_server_errors_and_rate_limits_are_worth_another_poll() {
+        let rejected = |code: &str, status: Option<u16>| {
+            CallError::Flavor(FlavorError::Rejected(crate::Rejection {
+                code: code.into(),
+                message: "m".into(),
+                status,
+            }))
+        };
+        for (e, transient) in [
+            (rejected("50001", Some(403)), false),
+            (rejected("50013", None), false),
+            (rejected("channel_not_found", Some(200)), false),
+            (rejected("internal_error", Some(503)), true),
+            (rejected("502", None), true),
+            (rejected("404", None), false),
+            (rejected("ratelimited", Some(429)), true),
+            (CallError::Timeout(Duration::from_secs(1)), true),
+        ] {
+            assert_eq!(is_transient(&e), transient, "{e:?}");
+        }
+    }
 
     fn reply(text: &str, author: &str, bot: bool) -> Reply {
         Reply {

@@ -48,7 +48,7 @@ pub enum CallError {
     #[error("needed more than its {0} MiB memory limit and was stopped")]
     Memory(usize),
     /// The whole call took longer than the deadline.
-    #[error("did not finish within {0:?} and was stopped")]
+    #[error("did not finish within {0:.0?} and was stopped")]
     Timeout(Duration),
     /// It created more instances, memories, tables or table elements than
     /// one call may; the text says which limit.

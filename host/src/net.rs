@@ -24,7 +24,7 @@ use crate::budget::Budget;
 use crate::egress::{Denial, EgressPolicy, InternalAddress, Origin};
 use crate::error::{error_chain, Error};
 use crate::limits::{remaining, Limits};
-use crate::secrets::{env_secret_values, Redactor, SecretSet};
+use crate::secrets::{env_secret_values, Redactor, SecretSet, SentLog};
 use crate::slots::{check_origin, place};
 
 /// Methods a flavor may use.
@@ -96,9 +96,10 @@ impl Net {
         req: Request,
         deadline: Instant,
         allowance: usize,
+        sent: SentLog,
     ) -> Result<Response, HttpError> {
         let net = self.clone();
-        let task = tokio::spawn(async move { net.fetch_checked(req, deadline, allowance).await });
+        let task = tokio::spawn(async move { net.fetch_checked(req, deadline, allowance, &sent).await });
         let _abort = AbortOnDrop(task.abort_handle());
         match task.await {
             Ok(answer) => answer,
@@ -112,8 +113,27 @@ impl Net {
         }
     }
 
-    async fn fetch_checked(&self, req: Request, deadline: Instant, allowance: usize) -> Result<Response, HttpError> {
+    async fn fetch_checked(
+        &self,
+        req: Request,
+        deadline: Instant,
+        allowance: usize,
+        sent: &SentLog,
+    ) -> Result<Response, HttpError> {
         let started = Instant::now();
+        // What the flavor itself wrote, before any secret is placed: a run
+        // of a secret it sent is not masked in what comes back.
+        {
+            let mut parts: Vec<&[u8]> = vec![req.url.as_bytes()];
+            for (name, value) in &req.headers {
+                parts.push(name.as_bytes());
+                parts.push(value.as_bytes());
+            }
+            if let Some(body) = &req.body {
+                parts.push(body);
+            }
+            sent.record(&parts);
+        }
         let limits = &self.limits;
         let show = |text: &str| cap(&self.redactor.show(text));
 
@@ -219,7 +239,10 @@ impl Net {
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), self.redactor.mask(&String::from_utf8_lossy(v.as_bytes()))))
+            .map(|(k, v)| {
+                let value = String::from_utf8_lossy(v.as_bytes());
+                (k.as_str().to_string(), self.redactor.mask_response_text(&value, &origin, sent))
+            })
             .collect();
         self.budget.observe(&origin.to_string(), &route, status, &headers, Instant::now());
         if let Some(len) = resp.content_length() {
@@ -241,7 +264,7 @@ impl Net {
             body.len(),
             started.elapsed().as_millis()
         );
-        Ok(Response { status, headers, body: self.redactor.mask_bytes(body) })
+        Ok(Response { status, headers, body: self.redactor.mask_response(body, &origin, sent) })
     }
 
     /// The client for `origin` (one per origin, so the DNS resolver knows

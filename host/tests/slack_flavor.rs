@@ -251,7 +251,7 @@ async fn paging_forward_one_request_per_method_under_strict_limits() {
     slack.rate_limit_next("reactions.get", 1, 5.0);
     match ops.replies(&sent.reference, second.cursor.as_deref()).await {
         Err(CallError::Flavor(FlavorError::RateLimited(r))) => {
-            assert!((1_000..=3_000).contains(&r.retry_after_ms), "the earliest retry-after: {}", r.retry_after_ms)
+            assert!((1_000..=3_000).contains(&r.retry_after_ms), "the earliest retry-after: {}", r.retry_after_ms);
         }
         other => panic!("expected rate-limited, got {other:?}"),
     }
@@ -288,7 +288,12 @@ async fn webhook_mode_only_posts() {
     );
     let mut m = Message::text("with a file");
     m.attachments = vec![file("a.txt", "text/plain", b"a")];
-    let err = hook.post(&m).await.expect_err("a webhook cannot attach").to_string();
-    assert!(err.contains("webhook mode cannot attach files"), "{err}");
-    assert!(slack.seen().is_empty());
+    // A webhook cannot attach: the host posts the text with a note naming
+    // what was left out, and says so to the caller.
+    let done = hook.deliver(&m).await.expect("posted without the file");
+    assert_eq!(done.not_attached, vec!["a.txt".to_string()]);
+    let posts = slack.webhook_posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let text = posts[0]["text"].as_str().unwrap_or_default();
+    assert!(text.ends_with("(not attached: a.txt — this alerter cannot attach files)"), "{text}");
 }

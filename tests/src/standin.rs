@@ -86,7 +86,10 @@ fn parse(args: &[String]) -> Option<Options> {
 fn serve(opts: Options) -> i32 {
     let mut log = match opts.log.as_ref().map(|path| std::fs::OpenOptions::new().create(true).append(true).open(path)) {
         Some(Err(e)) => {
-            eprintln!("standin: cannot open {}: {e}", opts.log.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+            eprintln!(
+                "standin: cannot open {}: {e}",
+                opts.log.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+            );
             return 2;
         }
         Some(Ok(file)) => Some(file),

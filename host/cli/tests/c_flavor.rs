@@ -180,7 +180,7 @@ fn c_flavor_unreachable_service_exits_3() {
     alerter.run(&["register", "e", "--flavor", "c-echo", "--set", &url, "--allow-host", &origin]).ok();
     let run = alerter.run(&["post", "nobody home"]).expect_code(3);
     assert!(run.stderr.contains("c-echo"), "stderr lacks the flavor name:\n{}", run.stderr);
-    assert!(run.stderr.contains(&format!("http connect: {origin}: ")), "the connect error:\n{}", run.stderr);
+    assert!(run.stderr.contains(&format!("http connect: {origin}/messages: ")), "the connect error:\n{}", run.stderr);
     assert!(run.stderr.contains("Connection refused"), "{}", run.stderr);
     drop(socket);
 }

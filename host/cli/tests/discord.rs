@@ -424,9 +424,10 @@ fn builtin_flavor_describes_itself() {
             "name:        discord 0.1.0",
             "description: Posts to Discord with a bot token (REST API: files, replies, reactions, edits) or a channel webhook (post only); without the Message Content intent, answers must mention the bot, use Reply on the question, or react",
             "source:      built-in",
+            "trusted:     yes (built in)",
             "contract:    alerter:flavor@0.2.0 (compatible with 0.2.x)",
             "can:         post, read-replies (ask), threads, attachments, reactions, update",
-            "hosts:       https://discord.com, {api_base}, {webhook_url}",
+            "hosts:       https://discord.com, {api_base}, {webhook_url} (declared https hosts granted by default)",
             "settings:",
             "  token          Bot token for bot mode; replies' text needs the Message Content intent (Developer Portal → Bot) unless they mention the bot [secret: header authorization: \"Bot {}\" towards https://discord.com, {api_base}]",
             "  channel_id     Channel ID to post to (digits); required with `token`",
@@ -490,12 +491,15 @@ fn ask_without_read_message_history_fails_at_once_with_the_hint() {
         "failed at the first poll, not at the deadline: {}",
         run.stderr
     );
+    // The outcome line (stdout) says why no decision could be made.
     assert!(
-        run.stderr.contains(&format!(
-            "Hint: the bot cannot read messages in channel `{}`: give it View Channel and Read Message History there",
-            svc.channel()
-        )),
-        "{}",
+        run.stdout.starts_with("Could not read replies: ")
+            && run.stdout.contains(&format!(
+                "Hint: the bot cannot read messages in channel `{}`: give it View Channel and Read Message History there",
+                svc.channel()
+            )),
+        "{} / {}",
+        run.stdout,
         run.stderr
     );
     let reads: Vec<(String, u16)> = svc

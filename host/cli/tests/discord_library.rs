@@ -244,7 +244,13 @@ async fn a_global_limit_stops_the_call_with_its_retry_after() {
         [("get_message".to_string(), 200), ("list_messages".to_string(), 200), ("list_messages".to_string(), 429)],
         "nothing more was sent after the global 429"
     );
+    // The host holds back every request to Discord until the retry-after
+    // is over; then the same read goes through.
+    let held = ops.replies(&reference, None).await.expect_err("held back by the host");
+    assert!(held.to_string().contains("the service rate-limited it"), "{held}");
+    assert_eq!(svc.seen().len(), before + 3, "nothing sent while held back");
     svc.limit_global(50, Duration::from_secs(1));
+    tokio::time::sleep(Duration::from_millis(limit.retry_after_ms + 50)).await;
     let p = page(&ops, &reference, None).await;
     assert_eq!(p.replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(), ["hm", "👍"]);
 }

@@ -154,19 +154,29 @@ fn substituted_text_is_never_echoed_and_the_oracle_recovers_nothing() {
     // (a public prefix: `xoxb-` and a workspace id): a host that masks
     // runs of 12 characters answers, guess by guess, whether one more
     // character continues the token.
-    let known: String = lab.token.as_str().chars().take(11).collect();
-    let run = lab.attack(&format!("oracle:{known}"));
+    let prefixed = Lab::new();
+    let known: String = prefixed.token.as_str().chars().take(11).collect();
+    let run = prefixed.attack(&format!("oracle:{known}"));
     let all = run.all();
     let recovered = all.split("recovered=").nth(1).unwrap_or_default();
     let recovered: String = recovered.chars().take_while(|c| !c.is_whitespace() && *c != ',' && *c != '|').collect();
     assert!(
         recovered.len() < 2,
         "knowing `{known}`, the oracle recovered `{recovered}` more of the token `{}`\n{}",
-        lab.token.as_str(),
+        prefixed.token.as_str(),
         alerter_tests::hostile::excerpt(&all, 2000)
     );
-    lab.assert_no_leak("oracle with a known prefix", &run);
-    lab.assert_serves_next("oracle with a known prefix");
+    // The flavor's own guesses come back unchanged (one of them is the
+    // token's next 12-character run, but nothing says which) and it may
+    // send them on: what must not get out is any character beyond them,
+    // i.e. the token's first 13 characters, in any case.
+    let beyond = prefixed.token.as_str().chars().take(known.chars().count() + 2).collect::<String>().to_lowercase();
+    let collected = prefixed.collector.dump();
+    for (what, text) in
+        [("stdout", &run.stdout), ("stderr", &run.stderr)].into_iter().chain(collected.iter().map(|t| ("the collector", t)))
+    {
+        assert!(!text.to_lowercase().contains(&beyond), "knowing `{known}`, {what} got `{beyond}`");
+    }
 
     // A trap whose message holds the placeholders: redacted in the error.
     let run = lab.attack("trap-placeholder").expect_code(3);

@@ -399,9 +399,10 @@ flavor:      slack
 name:        slack 0.1.0
 description: Posts to Slack with a bot token (Web API: replies, reactions, files, updates) or an incoming webhook (post only)
 source:      built-in
+trusted:     yes (built in)
 contract:    alerter:flavor@0.2.0 (compatible with 0.2.x)
 can:         post, read-replies (ask), threads, attachments, reactions, update
-hosts:       https://slack.com, https://files.slack.com, https://hooks.slack.com, {api_base}, {webhook_url}
+hosts:       https://slack.com, https://files.slack.com, https://hooks.slack.com, {api_base}, {webhook_url} (declared https hosts granted by default)
 settings:
   token          Bot token (xoxb-...) for bot mode; scopes chat:write, channels:history, reactions:read, files:write [secret: header authorization: \"Bearer {}\" towards https://slack.com, {api_base}]
   channel_id     Channel ID to post to (C0123456789); required with `token`
@@ -456,7 +457,7 @@ fn errors_name_their_fix() {
     let mut lines = Vec::new();
     let mut line = |r: alerter_tests::cli::Run| {
         assert_eq!(r.code, 3, "{}", r.stderr);
-        lines.push(r.stderr.trim().to_string())
+        lines.push(r.stderr.trim().to_string());
     };
     slack.revoke_scope("chat:write");
     line(a.run(&["post", "x"]));

@@ -346,11 +346,7 @@ fn get_message(store: &Store, inner: &Inner, channel: &str, id: &str) -> Answer 
 /// A message request's JSON (from the body or a form's `payload_json`) and
 /// its files, or Discord's 400 (and recorded violations) when it breaks the
 /// spec or the docs.
-pub(crate) fn checked_body<'r>(
-    state: &mut State,
-    req: &'r Seen,
-    endpoint: Endpoint,
-) -> Result<(Value, Vec<Part>), Answer> {
+pub(crate) fn checked_body(state: &mut State, req: &Seen, endpoint: Endpoint) -> Result<(Value, Vec<Part>), Answer> {
     if req.body.len() > REQUEST_MAX_BYTES {
         return Err(error(413, 40005, "Request entity too large"));
     }

@@ -139,7 +139,7 @@ fn standin_webhook_with_and_without_wait() {
 }
 
 fn post_json(svc: &DiscordService, channel: &str, body: &Value) -> crate::http::RawResponse {
-    request(&svc.origin(), "POST", &format!("/api/v10/channels/{channel}/messages"), &BOT_HEADERS, &body.to_string())
+    request(&svc.origin(), "POST", &format!("/api/v10/channels/{channel}/messages"), &BOT_HEADERS, body.to_string())
 }
 
 /// Each place where the stand-in follows the docs over the spec, tried
@@ -324,13 +324,8 @@ fn reactions_edits_and_read_message_history() {
 
     // Edits replace content and embeds, and mark the message edited.
     let edit = json!({"content": "Deploy?\n✅ Approved by ann", "embeds": []});
-    let r = request(
-        &svc.origin(),
-        "PATCH",
-        &format!("/api/v10/channels/{c}/messages/{q}"),
-        &BOT_HEADERS,
-        &edit.to_string(),
-    );
+    let r =
+        request(&svc.origin(), "PATCH", &format!("/api/v10/channels/{c}/messages/{q}"), &BOT_HEADERS, edit.to_string());
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["content"], "Deploy?\n✅ Approved by ann");
     assert!(r.json()["edited_timestamp"].is_string());
@@ -340,7 +335,7 @@ fn reactions_edits_and_read_message_history() {
         "PATCH",
         &format!("/api/v10/channels/{c}/messages/{someone}"),
         &BOT_HEADERS,
-        &edit.to_string(),
+        edit.to_string(),
     );
     assert_eq!((r.status, r.json()["code"].clone()), (403, json!(50005)));
 

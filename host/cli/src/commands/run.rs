@@ -98,7 +98,7 @@ impl RunCommand {
                     ),
                     Ok(_) => {}
                     Err(e) if refs.len() > 1 => {
-                        eprintln!("alerter: could not send the alert via \"{}\": {}", a.name(), explain(&e))
+                        eprintln!("alerter: could not send the alert via \"{}\": {}", a.name(), explain(&e));
                     }
                     Err(e) => eprintln!("alerter: could not send the alert: {}", explain(&e)),
                 }
