@@ -172,8 +172,9 @@ fn substituted_text_is_never_echoed_and_the_oracle_recovers_nothing() {
     // i.e. the token's first 13 characters, in any case.
     let beyond = prefixed.token.as_str().chars().take(known.chars().count() + 2).collect::<String>().to_lowercase();
     let collected = prefixed.collector.dump();
-    for (what, text) in
-        [("stdout", &run.stdout), ("stderr", &run.stderr)].into_iter().chain(collected.iter().map(|t| ("the collector", t)))
+    for (what, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)]
+        .into_iter()
+        .chain(collected.iter().map(|t| ("the collector", t)))
     {
         assert!(!text.to_lowercase().contains(&beyond), "knowing `{known}`, {what} got `{beyond}`");
     }
