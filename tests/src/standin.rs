@@ -13,6 +13,8 @@
 //! - `--reply TEXT` and `--reply-after SECS`: the same with another reply
 //!   (`no` declines); without `--reply-after` nobody ever answers.
 //! - `--reply-as USER`: the user id that replies (default U0HUMAN).
+//! - `--react NAME`: the human reacts with NAME (`+1` is 👍, `-1` is 👎)
+//!   on the question instead of replying.
 //! - `--log FILE`: appends the parameters of every `chat.postMessage`
 //!   answered ok to FILE, one JSON object a line (text, blocks,
 //!   attachments, thread_ts...), for tests to check what was sent.
@@ -35,6 +37,7 @@ struct Options {
     reply: String,
     reply_after: Option<Duration>,
     reply_as: String,
+    react: Option<String>,
     log: Option<PathBuf>,
 }
 
@@ -60,7 +63,7 @@ pub fn run(args: &[String]) -> i32 {
 }
 
 fn parse(args: &[String]) -> Option<Options> {
-    let mut o = Options { reply: "LGTM".into(), reply_after: None, reply_as: "U0HUMAN".into(), log: None };
+    let mut o = Options { reply: "LGTM".into(), reply_after: None, reply_as: "U0HUMAN".into(), react: None, log: None };
     let secs = |s: &str| match s.parse::<f64>() {
         Ok(s) if s >= 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
         _ => None,
@@ -76,6 +79,7 @@ fn parse(args: &[String]) -> Option<Options> {
             "--reply" => o.reply = value.clone(),
             "--reply-after" => o.reply_after = Some(secs(value)?),
             "--reply-as" => o.reply_as = value.clone(),
+            "--react" => o.react = Some(value.clone()),
             "--log" => o.log = Some(value.into()),
             _ => return None,
         }
@@ -123,11 +127,19 @@ fn serve(opts: Options) -> i32 {
                     if m.text.trim_end().ends_with('?') {
                         let slack = watcher.clone();
                         let ts = m.ts.clone();
-                        let (reply, user) = (opts.reply.clone(), opts.reply_as.clone());
+                        let (reply, user, react) = (opts.reply.clone(), opts.reply_as.clone(), opts.react.clone());
                         std::thread::spawn(move || {
                             std::thread::sleep(wait);
-                            eprintln!("standin: {user} replies {reply} in the thread of {ts}");
-                            slack.say_in_thread(CHANNEL, &ts, &user, &reply);
+                            match react {
+                                Some(name) => {
+                                    eprintln!("standin: {user} reacts :{name}: to {ts}");
+                                    slack.react(CHANNEL, &ts, &user, &name);
+                                }
+                                None => {
+                                    eprintln!("standin: {user} replies {reply} in the thread of {ts}");
+                                    slack.say_in_thread(CHANNEL, &ts, &user, &reply);
+                                }
+                            }
                         });
                     }
                 }
@@ -144,7 +156,7 @@ fn serve(opts: Options) -> i32 {
 
 fn usage() -> i32 {
     eprintln!(
-        "usage: standin [--approve-after SECS] [--reply TEXT] [--reply-after SECS] [--reply-as USER] [--log FILE]\n       standin --chart FILE"
+        "usage: standin [--approve-after SECS] [--reply TEXT] [--reply-after SECS] [--reply-as USER] [--react NAME] [--log FILE]\n       standin --chart FILE"
     );
     2
 }
