@@ -17,7 +17,9 @@
 //!   on the question instead of replying.
 //! - `--log FILE`: appends the parameters of every `chat.postMessage`
 //!   answered ok to FILE, one JSON object a line (text, blocks,
-//!   attachments, thread_ts...), for tests to check what was sent.
+//!   attachments, thread_ts...), for tests to check what was sent, and one
+//!   line `{"file": NAME, "bytes": N, "shared": [[CHANNEL, THREAD]]}` for
+//!   each file uploaded and shared.
 //!
 //! `standin --chart FILE` writes a PNG loss curve to FILE and exits: the
 //! plot the demo attaches.
@@ -106,6 +108,7 @@ fn serve(opts: Options) -> i32 {
     std::thread::spawn(move || {
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut logged = 0;
+        let mut files_logged: BTreeSet<String> = BTreeSet::new();
         loop {
             if let Some(file) = log.as_mut() {
                 let posted = watcher.posted();
@@ -113,6 +116,13 @@ fn serve(opts: Options) -> i32 {
                     let _ = writeln!(file, "{params}");
                 }
                 logged = posted.len();
+                for f in watcher.files() {
+                    if !f.shared.is_empty() && files_logged.insert(f.id.clone()) {
+                        let bytes = f.data.as_ref().map_or(0, Vec::len);
+                        let line = serde_json::json!({"file": f.name, "bytes": bytes, "shared": f.shared});
+                        let _ = writeln!(file, "{line}");
+                    }
+                }
                 let _ = file.flush();
             }
             for m in watcher.messages(CHANNEL) {
