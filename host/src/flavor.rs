@@ -48,7 +48,7 @@ pub enum CallError {
     #[error("needed more than its {0} MiB memory limit and was stopped")]
     Memory(usize),
     /// The whole call took longer than the deadline.
-    #[error("did not finish within {0:?} and was stopped")]
+    #[error("did not finish within {0:.0?} and was stopped")]
     Timeout(Duration),
     /// It created more instances, memories, tables or table elements than
     /// one call may; the text says which limit.
@@ -162,6 +162,10 @@ impl Op<'_> {
     async fn run(self, b: &Bindings, store: &mut Store<CallState>) -> wasmtime::Result<Done> {
         // (The bindings take settings as `&Vec`; settings are a few short pairs.)
         let settings = |s: &[(String, String)]| s.to_vec();
+        if let Op::Send(_, m) = &self {
+            // The body cap of this call's requests grows by the attachments.
+            store.data_mut().attachment_bytes = m.attachments.iter().map(|a| a.data.len()).sum();
+        }
         Ok(match (self, b) {
             (Op::Info, Bindings::V0_2(b)) => Done::Info(b.alerter_flavor_flavor().call_info(store).await?),
             (Op::Info, Bindings::V0_1(b)) => Done::Info(b.alerter_flavor_flavor().call_info(store).await?.into()),
@@ -171,7 +175,9 @@ impl Op<'_> {
             (Op::Capabilities(s), Bindings::V0_1(b)) => {
                 Done::Capabilities(b.alerter_flavor_flavor().call_capabilities_for(store, &settings(s)).await?.into())
             }
-            (Op::Send(s, m), Bindings::V0_2(b)) => Done::Sent(b.alerter_flavor_flavor().call_send(store, &settings(s), m).await?),
+            (Op::Send(s, m), Bindings::V0_2(b)) => {
+                Done::Sent(b.alerter_flavor_flavor().call_send(store, &settings(s), m).await?)
+            }
             (Op::Send(s, m), Bindings::V0_1(b)) => {
                 let m = v0_1::message(m);
                 let sent = b.alerter_flavor_flavor().call_send(store, &settings(s), &m).await?;

@@ -89,6 +89,13 @@ fn fix(e: &Error) -> Option<String> {
             fixes.join("; ")
         }
         Error::CannotReadReplies { .. } => "use an alerter whose flavor can read replies".into(),
+        Error::FlavorExists { path, .. } => {
+            format!("pass replace=True to alerter.register_flavor(\"{}\", ...) to swap in this build", path.display())
+        }
+        Error::ReservedFlavorName { .. } => "pass name=OTHER to alerter.register_flavor".into(),
+        Error::UntrustedFlavor { .. } => {
+            "if you trust it to report who replied, register it again with alerter.register_flavor(PATH, NAME, replace=True, trusted=True)".into()
+        }
         _ => return None,
     })
 }
@@ -275,16 +282,9 @@ type SentTuple = (String, Option<String>, String, String);
 /// Files to attach: `(path, name, media type)`.
 type Files = Vec<(PathBuf, String, String)>;
 
-/// Attaches `files` when the alerter's flavor can deliver attachments with
-/// its settings; otherwise names them in the message's metadata (under
-/// `attachments`), so nothing is left out silently.
-fn attach(rt: &tokio::runtime::Runtime, a: &Alerter, message: &mut Message, files: Files) -> Result<(), Error> {
-    let can = rt.block_on(a.capabilities())?.attachments;
-    if !can {
-        let names: Vec<String> = files.iter().map(|(p, _, _)| p.display().to_string()).collect();
-        message.metadata.push(("attachments".into(), names.join("\n")));
-        return Ok(());
-    }
+/// Reads `files` into the message. The host checks the caps and, when the
+/// alerter cannot attach files, posts the message with a note naming them.
+fn attach(message: &mut Message, files: Files) -> Result<(), Error> {
     for (path, name, media_type) in files {
         let data = std::fs::read(&path).map_err(|e| Error::CannotRead { path: path.clone(), reason: e.to_string() })?;
         message.attachments.push(alerter::Attachment { name, media_type, data });
@@ -310,7 +310,7 @@ fn post(
         let (rt, host) = context(home.as_deref())?;
         let a = resolved(&rt, &host, alerter.as_deref(), &settings)?;
         if !attachments.is_empty() {
-            attach(&rt, &a, &mut message, attachments)?;
+            attach(&mut message, attachments)?;
         }
         let sent = rt.block_on(a.post(&message))?;
         Ok::<_, Error>((sent.reference, sent.link, a.name().to_string(), a.flavor().info().name.clone()))
@@ -487,7 +487,7 @@ fn ask_start(
 
 /// Registers an alerter; returns `(flavor, flavor_version, became_active, warnings)`.
 #[pyfunction]
-#[pyo3(signature = (name, flavor, settings=Vec::new(), allow_hosts=Vec::new(), home=None))]
+#[pyo3(signature = (name, flavor, settings=Vec::new(), allow_hosts=Vec::new(), trust_declared_hosts=false, home=None))]
 #[allow(clippy::field_reassign_with_default)]
 fn register(
     py: Python<'_>,
@@ -495,6 +495,7 @@ fn register(
     flavor: String,
     settings: Vec<(String, String)>,
     allow_hosts: Vec<String>,
+    trust_declared_hosts: bool,
     home: Option<PathBuf>,
 ) -> PyResult<(String, String, bool, Vec<String>)> {
     init_logging();
@@ -506,6 +507,7 @@ fn register(
         new.flavor = flavor;
         new.settings = settings;
         new.allow_hosts = allow_hosts;
+        new.trust_declared_hosts = trust_declared_hosts;
         let saved = rt.block_on(host.register_alerter(new))?;
         let warnings = saved.warnings.iter().map(warning_text).collect();
         Ok((saved.flavor, saved.flavor_version, saved.became_active, warnings))
@@ -529,17 +531,25 @@ fn warning_text(w: &alerter::Warning) -> String {
 
 /// Registers a flavor component by path; returns `(name, version)`.
 #[pyfunction]
-#[pyo3(signature = (path, name=None, home=None))]
+#[pyo3(signature = (path, name=None, replace=false, trusted=false, home=None))]
+#[allow(clippy::field_reassign_with_default)]
 fn register_flavor(
     py: Python<'_>,
     path: PathBuf,
     name: Option<String>,
+    replace: bool,
+    trusted: bool,
     home: Option<PathBuf>,
 ) -> PyResult<(String, String)> {
     init_logging();
     py.detach(|| {
         let (rt, host) = context(home.as_deref())?;
-        let r = rt.block_on(host.register_flavor(&path, name.as_deref()))?;
+        // Field by field: the library may add fields (with defaults) later.
+        let mut how = alerter::FlavorRegistration::default();
+        how.name = name;
+        how.replace = replace;
+        how.trusted = trusted;
+        let r = rt.block_on(host.register_flavor_with(&path, &how))?;
         Ok((r.name, r.info.version))
     })
     .map_err(py_err)

@@ -65,12 +65,20 @@ class StandIn:
         return alerter.register(name, "slack", settings=settings, allow_hosts=[self.origin])
 
     def posts(self, at_least: int = 0, timeout: float = 5.0) -> List[Dict[str, Any]]:
+        """The parameters of each `chat.postMessage`, in order."""
+        return self._logged(lambda line: "file" not in line, at_least, timeout)
+
+    def files(self, at_least: int = 0, timeout: float = 5.0) -> List[Dict[str, Any]]:
+        """Each file uploaded and shared: name, bytes received, where shared."""
+        return self._logged(lambda line: "file" in line, at_least, timeout)
+
+    def _logged(self, keep: Any, at_least: int, timeout: float) -> List[Dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while True:
             lines = self.log_path.read_text().splitlines() if self.log_path.exists() else []
-            posts = [json.loads(line) for line in lines if line.strip()]
-            if len(posts) >= at_least or time.monotonic() > deadline:
-                return posts
+            found = [entry for entry in (json.loads(line) for line in lines if line.strip()) if keep(entry)]
+            if len(found) >= at_least or time.monotonic() > deadline:
+                return found
             time.sleep(0.02)
 
     def stop(self) -> None:

@@ -55,12 +55,17 @@ def test_post_raw_thread_and_per_call_settings(slack: StandIn) -> None:
     assert posts[2]["blocks"] == [{"type": "divider"}]
 
 
-def test_attachments_are_listed_when_the_flavor_cannot_attach(slack: StandIn, tmp_path: Path) -> None:
+def test_attachments_are_uploaded_or_named(slack: StandIn, tmp_path: Path) -> None:
     log = tmp_path / "train.log"
     log.write_text("epoch 1: loss 0.3\n")
     alerter.post("Training log", attachments=[log])
     [post] = slack.posts(1)
-    assert f"*attachments*\n{log}" in blocks_text(post)
+    assert "Training log" in json.dumps(post), post
+    [shared] = slack.files(1)
+    assert (shared["file"], shared["bytes"], shared["shared"]) == ("train.log", 18, [[slack.channel, None]])
+    # A webhook cannot attach: the message says which file was left out.
+    alerter.register("hook", "slack", settings={"webhook_url": slack.webhook_url}, allow_hosts=[slack.origin])
+    alerter.post("Webhook log", attachments=[log], alerter="hook")
     with pytest.raises(alerter.ConfigurationError):
         alerter.post("x", attachments=[42])  # type: ignore[list-item]
 
@@ -104,6 +109,29 @@ def test_flavors_and_register(home: Path, make_standin) -> None:
         allow_hosts=[s.origin],
     )
     assert alerter.post("through a reference", alerter="by-ref").alerter == "by-ref"
+
+
+def test_a_flavor_file_needs_consent_and_trust(make_standin, home: Path) -> None:
+    wasm = os.environ["ALERTER_SLACK_WASM"]
+    assert alerter.register_flavor(wasm, "my-slack") == "my-slack"
+    with pytest.raises(alerter.ConfigurationError, match="--replace|replace"):
+        alerter.register_flavor(wasm, "my-slack")
+    s = make_standin("--approve-after", "0.5")
+    settings = {"token": s.token, "channel_id": s.channel, "api_base": s.api_base}
+    alerter.register("mine", "my-slack", settings=settings, allow_hosts=[s.origin])
+    assert alerter.post("from a file flavor", alerter="mine").alerter == "mine"
+    # Asking trusts the flavor to say who replied: refused until trusted.
+    with pytest.raises(alerter.ConfigurationError, match="trusted"):
+        alerter.ask("Deploy?", timeout=5, alerter="mine")
+    alerter.register_flavor(wasm, "my-slack", replace=True, trusted=True)
+    assert alerter.ask("Deploy?", timeout=10, alerter="mine").approved
+    # A file flavor's declared hosts are granted only with consent.
+    saved = alerter.register("declared", "my-slack", settings={"channel_id": "C1", "token": "xoxb-1"})
+    assert any("https://slack.com" in w for w in saved.warnings), saved.warnings
+    saved = alerter.register(
+        "consented", "my-slack", settings={"channel_id": "C1", "token": "xoxb-1"}, trust_declared_hosts=True
+    )
+    assert not any("https://slack.com" in w for w in saved.warnings), saved.warnings
 
 
 def test_ask_approved_in_thread(make_standin, home: Path) -> None:

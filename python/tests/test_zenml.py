@@ -141,8 +141,9 @@ def test_post_and_ask_outside_a_pipeline(make_standin, zenml_env: Dict[str, str]
     # Its pipeline and step names select ZenML's layout; the missing stack shows as ZenML showed it.
     assert ":star: *Pipeline:*\ntraining" in shown and ":ring_buoy: *Stack:*\nNone" in shown
     assert last["blocks"][0]["text"]["text"] == ":x: Pipeline Failure Alert"
-    # The Slack flavor cannot attach files: the file is named, the URL listed.
-    assert f"*attachments*\n{plot}" in shown and "*images*\nhttps://example.com/plot.png" in shown
+    # The file is uploaded and shared with the message; the URL is listed.
+    assert "*images*\nhttps://example.com/plot.png" in shown
+    assert [(f["file"], f["bytes"]) for f in slack.files(1)] == [("loss.png", 8)]
     assert "*exception_type*\nRuntimeError" in shown
 
     # Delivery failure: False, not an exception.

@@ -9,9 +9,12 @@ pub mod chat;
 pub mod cli;
 pub mod discord;
 pub mod echo;
+pub mod hostile;
 pub mod http;
+pub mod png;
 pub mod scale;
 pub mod slack;
+pub mod standin;
 
 use std::time::{Duration, Instant};
 

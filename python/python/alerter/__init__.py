@@ -535,6 +535,7 @@ def register(
     *,
     settings: Optional[Mapping[str, Any]] = None,
     allow_hosts: Sequence[str] = (),
+    trust_declared_hosts: bool = False,
     home: PathLike = None,
 ) -> Registered:
     """Register an alerter, like ``alerter register``.
@@ -548,18 +549,40 @@ def register(
         flavor: A built-in flavor (``slack``, ``discord``) or a registered one.
         settings: The flavor's settings.
         allow_hosts: Network grants ``SCHEME://HOST[:PORT]`` beyond the
-            declared https origins (plain http, a local stand-in).
+            declared https origins (plain http, a local stand-in), and for a
+            flavor registered from a file, each origin it may reach.
+        trust_declared_hosts: Grant a flavor registered from a file the
+            https origins it declares (``--trust-declared-hosts``).
         home: The state directory.
     """
     flavor_name, version, active, warnings = _native.register(
-        name, flavor, settings=_settings(settings), allow_hosts=list(allow_hosts), home=_home(home)
+        name,
+        flavor,
+        settings=_settings(settings),
+        allow_hosts=list(allow_hosts),
+        trust_declared_hosts=trust_declared_hosts,
+        home=_home(home),
     )
     return Registered(name, flavor_name, version, active, list(warnings))
 
 
-def register_flavor(path: Union[str, "os.PathLike[str]"], name: Optional[str] = None, *, home: PathLike = None) -> str:
-    """Register a flavor component (``.wasm``) by path; returns its name."""
-    registered, _version = _native.register_flavor(os.fspath(path), name=name, home=_home(home))
+def register_flavor(
+    path: Union[str, "os.PathLike[str]"],
+    name: Optional[str] = None,
+    *,
+    replace: bool = False,
+    trusted: bool = False,
+    home: PathLike = None,
+) -> str:
+    """Register a flavor component (``.wasm``) by path; returns its name.
+
+    A copy is pinned: rebuilding the file changes nothing until it is
+    registered again with ``replace=True``. ``trusted=True`` lets it serve
+    :func:`ask` (it reports who replied), like ``--trusted``.
+    """
+    registered, _version = _native.register_flavor(
+        os.fspath(path), name=name, replace=replace, trusted=trusted, home=_home(home)
+    )
     return registered
 
 

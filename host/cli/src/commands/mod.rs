@@ -6,6 +6,7 @@ mod ask;
 mod cache;
 mod describe;
 mod flavor;
+mod group;
 mod list;
 mod post;
 mod register;
@@ -48,6 +49,9 @@ pub enum Command {
     Remove(remove::RemoveCommand),
     /// Make an alerter the default for post/ask/run.
     Use(use_::UseCommand),
+    /// Manage groups of alerters (post, ask and run through each member).
+    #[command(subcommand)]
+    Group(group::GroupCommand),
     /// Manage stored secrets (referenced as {{name.key}}).
     #[command(subcommand)]
     Secret(secret::SecretCommand),
@@ -72,6 +76,7 @@ impl Command {
             Command::Update(c) => c.execute(ctx).await,
             Command::Remove(c) => c.execute(ctx).await,
             Command::Use(c) => c.execute(ctx).await,
+            Command::Group(c) => c.execute(ctx).await,
             Command::Secret(c) => c.execute(ctx).await,
             Command::Post(c) => c.execute(ctx).await,
             Command::Ask(c) => c.execute(ctx).await,
