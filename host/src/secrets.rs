@@ -233,7 +233,7 @@ const PLACEHOLDER_HEX: usize = 32;
 /// values), lowercased: the URLs, headers and bodies of its requests, up to
 /// [`SentLog::CAP`] bytes. Shared by the call's requests.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SentLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+pub(crate) struct SentLog(Arc<Mutex<Vec<u8>>>);
 
 impl SentLog {
     /// Bytes kept per call; a flavor sending more than this has the rest
