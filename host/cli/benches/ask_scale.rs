@@ -63,7 +63,9 @@ fn main() {
         Duration::from_secs(arg(&args, "--window").map_or(if quick { 20 } else { 60 }, |v| v.parse().unwrap()));
     let targets = arg(&args, "--targets");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    runtime.block_on(run(n, window, targets));
+    // `ask` borrows its progress as `&dyn Progress` (not `Sync`), so the asks
+    // are local tasks; the runtime's workers still serve the stand-in and I/O.
+    runtime.block_on(tokio::task::LocalSet::new().run_until(run(n, window, targets)));
 }
 
 async fn run(n: usize, window: Duration, targets: Option<String>) {
@@ -127,7 +129,7 @@ async fn run(n: usize, window: Duration, targets: Option<String>) {
         let host = host.clone();
         let resolved = resolved.clone();
         let approver = exp.by.clone();
-        tasks.spawn(async move {
+        tasks.spawn_local(async move {
             let alerter = host.alerter(Some("scale"), &[("channel".into(), format!("ch{i}"))]).await.expect("alerter");
             let opts =
                 AskOptions { timeout: Duration::from_secs(900), approvers: vec![approver], ..AskOptions::default() };

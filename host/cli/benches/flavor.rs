@@ -232,9 +232,9 @@ async fn main() {
                 let p = echo_path(&rt, &svc).await;
                 for _ in 0..n {
                     if args[i + 1] == "echo" {
-                        p.wasm().await
+                        p.wasm().await;
                     } else {
-                        p.native().await
+                        p.native().await;
                     }
                 }
             }
@@ -243,9 +243,9 @@ async fn main() {
                 let p = slack_path(&rt, &svc).await;
                 for _ in 0..n {
                     if args[i + 1] == "slack" {
-                        p.wasm().await
+                        p.wasm().await;
                     } else {
-                        p.native().await
+                        p.native().await;
                     }
                 }
             }
