@@ -283,6 +283,16 @@ impl Alerter {
         &self.flavor
     }
 
+    /// Its network (grants, secrets) and resolved settings, for calling the
+    /// flavor directly (`conformance`).
+    pub(crate) fn net(&self) -> &Arc<Net> {
+        &self.net
+    }
+
+    pub(crate) fn settings(&self) -> &[(String, String)] {
+        &self.settings
+    }
+
     /// Posts a message; a rate-limited answer is retried after its
     /// retry-after while that still fits in the call deadline.
     pub async fn post(&self, message: &Message) -> Result<Sent, Error> {

@@ -98,11 +98,27 @@ pub struct Webhook {
     pub channel: String,
 }
 
+/// A file uploaded to the service (to attach to a message).
+#[derive(Debug, Clone)]
+pub struct File {
+    /// Its id, as the service names it.
+    pub id: String,
+    /// The channel it was uploaded to.
+    pub channel: String,
+    /// Its file name.
+    pub name: String,
+    /// Its media type, when the upload gave one.
+    pub media_type: Option<String>,
+    /// The content.
+    pub data: Vec<u8>,
+}
+
 /// The state of a chat service.
 pub struct Store {
     channels: BTreeMap<String, Channel>,
     messages: Vec<Message>,
     webhooks: Vec<Webhook>,
+    files: Vec<File>,
     last: Stamp,
     message_id: fn(Stamp) -> String,
 }
@@ -114,6 +130,7 @@ impl Store {
             channels: BTreeMap::new(),
             messages: Vec::new(),
             webhooks: Vec::new(),
+            files: Vec::new(),
             last: Stamp { seq: 0, at_us: 0 },
             message_id,
         }
@@ -144,6 +161,16 @@ impl Store {
     /// The webhook `id`.
     pub fn webhook(&self, id: &str) -> Option<&Webhook> {
         self.webhooks.iter().find(|w| w.id == id)
+    }
+
+    /// Keeps an uploaded file.
+    pub fn add_file(&mut self, file: File) {
+        self.files.push(file);
+    }
+
+    /// The uploaded file `id`.
+    pub fn file(&self, id: &str) -> Option<&File> {
+        self.files.iter().find(|f| f.id == id)
     }
 
     /// Posts a message; returns it as stored.
