@@ -1,10 +1,15 @@
 # The steps every non-Rust flavor's build.sh shares, as shell functions:
 # source this file, then
 #
-#   guest_begin NAME LANG OUT_DIR     install the toolchain (guest-toolchains
+#   guest_begin NAME LANG [OUT_DIR]   install the toolchain (guest-toolchains
 #                                     LANG, next to this file), put it on
-#                                     PATH; set OUT (OUT_DIR/NAME.wasm) and
-#                                     WORK (an empty scratch dir)
+#                                     PATH; set HERE (the calling script's
+#                                     dir), ROOT (this file's parent's
+#                                     parent: the repository, or a
+#                                     skeleton), OUT (OUT_DIR/NAME.wasm;
+#                                     OUT_DIR defaults to
+#                                     ${CARGO_TARGET_DIR:-~/.cache/alerter/target}/guests/NAME)
+#                                     and WORK (an empty scratch dir)
 #   guest_c WIT SDK SOURCE...         C only: bindings (`wit-bindgen c`),
 #                                     clang-19 for wasm32 with the SDK's
 #                                     libc.c, `wasm-tools component new`;
@@ -30,7 +35,9 @@ guest_say() { echo "$GUEST_NAME: $*" >&2; }
 
 guest_begin() {
     GUEST_NAME="$1"
-    local lang="$2" out_dir="$3"
+    local lang="$2" out_dir="${3:-${CARGO_TARGET_DIR:-$HOME/.cache/alerter/target}/guests/$1}"
+    HERE="$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)"
+    ROOT="$(cd "$GUEST_TOOLS_DIR/.." && pwd)"
     mkdir -p "$out_dir"
     OUT="$(cd "$out_dir" && pwd)/$GUEST_NAME.wasm"
     WORK="$(mktemp -d)"

@@ -187,13 +187,13 @@ fn world(bytes: &[u8]) -> Result<(Vec<Import>, Vec<String>), String> {
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(reader) if depth == 0 => {
                 for import in reader {
-                    let name = import.map_err(|e| format!("unreadable import: {e}"))?.name.0.to_string();
+                    let name = import.map_err(|e| format!("unreadable import: {e}"))?.name.name.to_string();
                     imports.push(Import { kind: import_kind(&name), name });
                 }
             }
             Payload::ComponentExportSection(reader) if depth == 0 => {
                 for export in reader {
-                    exports.push(export.map_err(|e| format!("unreadable export: {e}"))?.name.0.to_string());
+                    exports.push(export.map_err(|e| format!("unreadable export: {e}"))?.name.name.to_string());
                 }
             }
             _ => {}

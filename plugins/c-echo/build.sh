@@ -15,10 +15,7 @@
 # the component imports only alerter:flavor/{http,log}@0.1.0 and exports
 # alerter:flavor/flavor@0.1.0.
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-SDK="$ROOT/plugins/sdk-c"
-source "$ROOT/scripts/guest-build.sh"
-guest_begin c_echo c "${1:-${CARGO_TARGET_DIR:-$HOME/.cache/alerter/target}/guests/c-echo}"
-wasm="$(guest_c "$ROOT/wit/archive/0.1.0" "$SDK" "$HERE/src/c_echo.c" "$SDK/sdk_text.c")"
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/guest-build.sh"
+guest_begin c_echo c "${1:-}"
+wasm="$(guest_c "$ROOT/wit/archive/0.1.0" "$ROOT/plugins/sdk-c" "$HERE/src/c_echo.c" "$ROOT/plugins/sdk-c/sdk_text.c")"
 guest_finish "$wasm" 0.1.0 none

@@ -12,10 +12,7 @@
 # a check that the component imports only alerter:flavor/{http,log} (no WASI
 # at all) and exports alerter:flavor/flavor@0.2.0.
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-SDK="$ROOT/plugins/sdk-c"
-source "$ROOT/scripts/guest-build.sh"
-guest_begin ntfy c "${1:-${CARGO_TARGET_DIR:-$HOME/.cache/alerter/target}/guests/ntfy}"
-wasm="$(guest_c "$ROOT/wit" "$SDK" "$HERE/src/ntfy.c" "$SDK/alerter_sdk.c" "$SDK/sdk_text.c")"
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/guest-build.sh"
+guest_begin ntfy c "${1:-}"
+wasm="$(guest_c "$ROOT/wit" "$ROOT/plugins/sdk-c" "$HERE/src/ntfy.c" "$ROOT/plugins/sdk-c/alerter_sdk.c" "$ROOT/plugins/sdk-c/sdk_text.c")"
 guest_finish "$wasm" 0.2.0 none

@@ -212,25 +212,6 @@ sdk_header_t sdk_bearer(sdk_buf_t *storage, sdk_str_t token) {
 }
 
 /* ======================================================================== */
-/* exports a flavor cannot serve                                                */
-
-bool sdk_replies_unsupported(sdk_settings_t *settings, alerter_flavor_string_t *reference,
-                             alerter_flavor_string_t *maybe_cursor, sdk_error_t *err, const char *why) {
-  exports_alerter_flavor_flavor_settings_free(settings);
-  alerter_flavor_string_free(reference);
-  if (maybe_cursor) alerter_flavor_string_free(maybe_cursor);
-  return sdk_err_unsupported(err, why);
-}
-
-bool sdk_update_unsupported(sdk_settings_t *settings, alerter_flavor_string_t *reference,
-                            exports_alerter_flavor_flavor_message_t *message, sdk_error_t *err, const char *why) {
-  exports_alerter_flavor_flavor_settings_free(settings);
-  alerter_flavor_string_free(reference);
-  exports_alerter_flavor_flavor_message_free(message);
-  return sdk_err_unsupported(err, why);
-}
-
-/* ======================================================================== */
 /* log                                                                         */
 
 void sdk_log(alerter_flavor_log_log_level_t level, const char *message) {

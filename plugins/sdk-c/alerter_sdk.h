@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sdk_export.h"
 #include "sdk_text.h"
 
 typedef exports_alerter_flavor_flavor_settings_t sdk_settings_t;
@@ -108,13 +109,18 @@ sdk_header_t sdk_bearer(sdk_buf_t *storage, sdk_str_t token);
 
 /* --- exports a flavor cannot serve ------------------------------------------------------ */
 
-/** The whole body of a `replies` export that cannot read replies: frees the
- *  arguments and answers `unsupported` with `why`. */
-bool sdk_replies_unsupported(sdk_settings_t *settings, alerter_flavor_string_t *reference,
-                             alerter_flavor_string_t *maybe_cursor, sdk_error_t *err, const char *why);
-/** The whole body of an `update` export that cannot edit messages. */
-bool sdk_update_unsupported(sdk_settings_t *settings, alerter_flavor_string_t *reference,
-                            exports_alerter_flavor_flavor_message_t *message, sdk_error_t *err, const char *why);
+/* `update` of a flavor that cannot edit messages (0.2): frees the arguments,
+ * answers `unsupported` with `why`. (`send` and `replies`: sdk_export.h.) */
+#define SDK_EXPORT_NO_UPDATE(why)                                                                      \
+  bool exports_alerter_flavor_flavor_update(exports_alerter_flavor_flavor_settings_t *settings,        \
+                                            alerter_flavor_string_t *reference,                        \
+                                            exports_alerter_flavor_flavor_message_t *message,          \
+                                            sdk_error_t *err) {                                        \
+    exports_alerter_flavor_flavor_settings_free(settings);                                             \
+    alerter_flavor_string_free(reference);                                                             \
+    exports_alerter_flavor_flavor_message_free(message);                                               \
+    return sdk_err_unsupported(err, why);                                                              \
+  }
 
 /* --- log ------------------------------------------------------------------------------------- */
 

@@ -12,10 +12,8 @@
 # at all and above all no wasi:http (the host refuses it: it would bypass the
 # egress grants); then checks the component (scripts/guest-build.sh).
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-source "$ROOT/scripts/guest-build.sh"
-guest_begin teams js "${1:-${CARGO_TARGET_DIR:-$HOME/.cache/alerter/target}/guests/teams}"
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/guest-build.sh"
+guest_begin teams js "${1:-}"
 # componentize-js lets the module loader see only the current directory when
 # the source is inside it: run from plugins/ so `../sdk-js/` resolves.
 (cd "$ROOT/plugins" && componentize-js "teams/flavor.js" --wit "$ROOT/wit" --world-name alerter-flavor \

@@ -11,10 +11,8 @@
 # alerter:flavor/flavor@0.2.0 and imports no wasi:http (the other wasi:*
 # interfaces of componentize-py's runtime are linked inert by the host).
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-source "$ROOT/scripts/guest-build.sh"
-guest_begin telegram python "${1:-${CARGO_TARGET_DIR:-$HOME/.cache/alerter/target}/guests/telegram}"
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/guest-build.sh"
+guest_begin telegram python "${1:-}"
 # VIRTUAL_ENV keeps the user's own site-packages out of the component:
 # componentize-py falls back to them when no virtualenv is active.
 VIRTUAL_ENV="$(dirname "$(dirname "$(command -v componentize-py)")")" \

@@ -77,6 +77,7 @@ const C: &[File] = &[
     file!("plugins/sdk-c/alerter_sdk.h" => "sdk/alerter_sdk.h"),
     file!("plugins/sdk-c/sdk_text.c" => "sdk/sdk_text.c"),
     file!("plugins/sdk-c/sdk_text.h" => "sdk/sdk_text.h"),
+    file!("plugins/sdk-c/sdk_export.h" => "sdk/sdk_export.h"),
     file!("plugins/sdk-c/libc.c" => "sdk/libc.c"),
     file!("plugins/sdk-c/include/stdlib.h" => "sdk/include/stdlib.h"),
     file!("plugins/sdk-c/include/string.h" => "sdk/include/string.h"),

@@ -6,7 +6,8 @@
  *
  * Built freestanding (wasm32-unknown-unknown, no libc) with the
  * contract-independent part of ../../sdk-c: libc.c (malloc, memcpy, ...)
- * and sdk_text.{h,c} (buffers, JSON). The 0.2 part of that SDK
+ * sdk_text.{h,c} (buffers, JSON) and sdk_export.h (the usual export
+ * bodies). The 0.2 part of that SDK
  * (alerter_sdk.c) does not apply to 0.1, so the few contract calls are
  * written out here. See ../build.sh.
  *
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sdk_export.h"
 #include "sdk_text.h"
 
 typedef exports_alerter_flavor_flavor_flavor_error_t error_t;
@@ -185,21 +187,5 @@ static bool send_message(const settings_t *settings, const exports_alerter_flavo
   return ok;
 }
 
-bool exports_alerter_flavor_flavor_send(settings_t *settings, exports_alerter_flavor_flavor_message_t *message,
-                                        exports_alerter_flavor_flavor_sent_t *ret, error_t *err) {
-  bool ok = send_message(settings, message, ret, err);
-  /* The callee owns its arguments. */
-  exports_alerter_flavor_flavor_settings_free(settings);
-  exports_alerter_flavor_flavor_message_free(message);
-  return ok;
-}
-
-bool exports_alerter_flavor_flavor_replies(settings_t *settings, alerter_flavor_string_t *ref,
-                                           alerter_flavor_string_t *maybe_cursor,
-                                           exports_alerter_flavor_flavor_replies_page_t *ret, error_t *err) {
-  (void)ret;
-  exports_alerter_flavor_flavor_settings_free(settings);
-  alerter_flavor_string_free(ref);
-  if (maybe_cursor) alerter_flavor_string_free(maybe_cursor);
-  return fail(err, ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_UNSUPPORTED, "c-echo only posts: it cannot read replies");
-}
+SDK_EXPORT_SEND(send_message)
+SDK_EXPORT_NO_REPLIES("c-echo only posts: it cannot read replies")

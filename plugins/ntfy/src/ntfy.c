@@ -300,23 +300,6 @@ static bool send_message(const sdk_settings_t *settings, const message_t *m, exp
   return ok;
 }
 
-bool exports_alerter_flavor_flavor_send(exports_alerter_flavor_flavor_settings_t *settings, message_t *message,
-                                        exports_alerter_flavor_flavor_sent_t *ret, sdk_error_t *err) {
-  bool ok = send_message(settings, message, ret, err);
-  exports_alerter_flavor_flavor_settings_free(settings);
-  exports_alerter_flavor_flavor_message_free(message);
-  return ok;
-}
-
-bool exports_alerter_flavor_flavor_replies(exports_alerter_flavor_flavor_settings_t *settings,
-                                           alerter_flavor_string_t *reference, alerter_flavor_string_t *maybe_cursor,
-                                           exports_alerter_flavor_flavor_replies_page_t *ret, sdk_error_t *err) {
-  (void)ret;
-  return sdk_replies_unsupported(settings, reference, maybe_cursor, err,
-                                 "ntfy only publishes notifications: it cannot read replies (use another flavor for `ask`)");
-}
-
-bool exports_alerter_flavor_flavor_update(exports_alerter_flavor_flavor_settings_t *settings,
-                                          alerter_flavor_string_t *reference, message_t *message, sdk_error_t *err) {
-  return sdk_update_unsupported(settings, reference, message, err, "ntfy cannot edit a published notification");
-}
+SDK_EXPORT_SEND(send_message)
+SDK_EXPORT_NO_REPLIES("ntfy only publishes notifications: it cannot read replies (use another flavor for `ask`)")
+SDK_EXPORT_NO_UPDATE("ntfy cannot edit a published notification")

@@ -222,13 +222,6 @@ static void test_errors_and_specs(void) {
   CHECK(strcmp(bearer.name, "authorization") == 0 && str_is(bearer.value, "Bearer PH"));
   sdk_buf_free(&storage);
 
-  exports_alerter_flavor_flavor_settings_t settings = {malloc(sizeof(alerter_flavor_tuple2_string_string_t)), 1};
-  settings.ptr[0].f0 = sdk_str_dup("url");
-  settings.ptr[0].f1 = sdk_str_dup("https://x.test");
-  alerter_flavor_string_t reference = sdk_str_dup("ref"), cursor = sdk_str_dup("c");
-  CHECK(!sdk_replies_unsupported(&settings, &reference, &cursor, &err, "post only"));
-  CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_UNSUPPORTED && str_is(err.val.unsupported, "post only"));
-  exports_alerter_flavor_flavor_flavor_error_free(&err);
 }
 
 #ifdef TEST_NTFY
@@ -307,6 +300,19 @@ static void test_ntfy(void) {
   CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_RATE_LIMITED && err.val.rate_limited.retry_after_ms == 7000);
   exports_alerter_flavor_flavor_flavor_error_free(&err);
   answer_retry_after = NULL;
+
+  /* replies and update: the SDK_EXPORT_NO_* bodies free the arguments. */
+  s = settings3("alerts", NULL);
+  alerter_flavor_string_t reference = sdk_str_dup("abc123"), cursor = sdk_str_dup("c");
+  CHECK(!exports_alerter_flavor_flavor_replies(&s, &reference, &cursor, NULL, &err));
+  CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_UNSUPPORTED && strstr((const char *)err.val.unsupported.ptr, "only publishes"));
+  exports_alerter_flavor_flavor_flavor_error_free(&err);
+  s = settings3("alerts", NULL);
+  m = message("x", ALERTER_FLAVOR_TYPES_LEVEL_INFO);
+  reference = sdk_str_dup("abc123");
+  CHECK(!exports_alerter_flavor_flavor_update(&s, &reference, &m, &err));
+  CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_UNSUPPORTED);
+  exports_alerter_flavor_flavor_flavor_error_free(&err);
 
   s = settings3("no spaces allowed", NULL);
   m = message("x", ALERTER_FLAVOR_TYPES_LEVEL_INFO);

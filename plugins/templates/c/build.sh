@@ -8,8 +8,7 @@
 #   wasm-tools (PyPI) and wit-bindgen-cli 0.63.0, C generator only (cargo
 #   install, ~5 min once). tools/guest-build.sh builds and checks the component.
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-source "$HERE/tools/guest-build.sh"
-guest_begin __NAME__ c "${1:-$HERE}"
+source "$(dirname "${BASH_SOURCE[0]}")/tools/guest-build.sh"
+guest_begin __NAME__ c "${1:-$(dirname "${BASH_SOURCE[0]}")}"
 wasm="$(guest_c "$HERE/wit" "$HERE/sdk" "$HERE/flavor.c" "$HERE/sdk/alerter_sdk.c" "$HERE/sdk/sdk_text.c")"
 guest_finish "$wasm" 0.2.0 none

@@ -6,8 +6,9 @@
  *
  * Conventions (wit-bindgen 0.63 C bindings, contract alerter:flavor@0.2.0):
  * - implement the five exports_alerter_flavor_flavor_* functions declared
- *   in alerter_flavor.h; fallible ones return true (ok, fill *ret) or false
- *   (error, fill *err);
+ *   in alerter_flavor.h (SDK_EXPORT_SEND and SDK_EXPORT_NO_* write the usual
+ *   bodies); fallible ones return true (ok, fill *ret) or false (error,
+ *   fill *err);
  * - an export owns its arguments: free them before returning;
  * - what an export returns is freed by the generated post-return code, so
  *   every returned string must be malloc'ed (sdk_str_dup, sdk_buf_take);
@@ -95,24 +96,6 @@ static bool post(const sdk_settings_t *settings, const exports_alerter_flavor_fl
   return ok;
 }
 
-bool exports_alerter_flavor_flavor_send(exports_alerter_flavor_flavor_settings_t *settings,
-                                        exports_alerter_flavor_flavor_message_t *message,
-                                        exports_alerter_flavor_flavor_sent_t *ret, sdk_error_t *err) {
-  bool ok = post(settings, message, ret, err);
-  exports_alerter_flavor_flavor_settings_free(settings);
-  exports_alerter_flavor_flavor_message_free(message);
-  return ok;
-}
-
-bool exports_alerter_flavor_flavor_replies(exports_alerter_flavor_flavor_settings_t *settings,
-                                           alerter_flavor_string_t *reference, alerter_flavor_string_t *maybe_cursor,
-                                           exports_alerter_flavor_flavor_replies_page_t *ret, sdk_error_t *err) {
-  (void)ret;
-  return sdk_replies_unsupported(settings, reference, maybe_cursor, err, "__NAME__ only posts: it cannot read replies");
-}
-
-bool exports_alerter_flavor_flavor_update(exports_alerter_flavor_flavor_settings_t *settings,
-                                          alerter_flavor_string_t *reference,
-                                          exports_alerter_flavor_flavor_message_t *message, sdk_error_t *err) {
-  return sdk_update_unsupported(settings, reference, message, err, "__NAME__ cannot edit a posted message");
-}
+SDK_EXPORT_SEND(post)
+SDK_EXPORT_NO_REPLIES("__NAME__ only posts: it cannot read replies")
+SDK_EXPORT_NO_UPDATE("__NAME__ cannot edit a posted message")

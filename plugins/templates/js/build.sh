@@ -13,9 +13,8 @@
 # wasi:http, which alerter refuses. Use the componentize-js CLI: `jco
 # componentize` (jco 1.35) fails with "failed to get path metadata (os error 44)".
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-source "$HERE/tools/guest-build.sh"
-guest_begin __NAME__ js "${1:-$HERE}"
+source "$(dirname "${BASH_SOURCE[0]}")/tools/guest-build.sh"
+guest_begin __NAME__ js "${1:-$(dirname "${BASH_SOURCE[0]}")}"
 # componentize-js lets the module see only the current directory's files.
 (cd "$HERE" && componentize-js flavor.js --wit "$HERE/wit" --world-name alerter-flavor \
     -d stdio random clocks http fetch-event -o "$WORK/out.wasm" >&2)

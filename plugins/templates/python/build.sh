@@ -7,9 +7,8 @@
 #   ${ALERTER_TOOLS:-~/.cache/alerter/tools}/py: a venv with componentize-py
 #   and wasm-tools from PyPI. tools/guest-build.sh checks the component.
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-source "$HERE/tools/guest-build.sh"
-guest_begin __NAME__ python "${1:-$HERE}"
+source "$(dirname "${BASH_SOURCE[0]}")/tools/guest-build.sh"
+guest_begin __NAME__ python "${1:-$(dirname "${BASH_SOURCE[0]}")}"
 # VIRTUAL_ENV keeps your own site-packages out of the component.
 VIRTUAL_ENV="$(dirname "$(dirname "$(command -v componentize-py)")")" \
     componentize-py -d "$HERE/wit" -w alerter-flavor componentize -p "$HERE" app -o "$WORK/out.wasm" >&2

@@ -8,9 +8,8 @@
 #   vendored in ./vendor/alerter-sdk, the contract in ./wit (copies from
 #   alerter). tools/guest-build.sh checks the component.
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-source "$HERE/tools/guest-build.sh"
-guest_begin __NAME__ rust "${1:-$HERE}"
+source "$(dirname "${BASH_SOURCE[0]}")/tools/guest-build.sh"
+guest_begin __NAME__ rust "${1:-$(dirname "${BASH_SOURCE[0]}")}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$HERE/target}"
 cargo build --release --target wasm32-wasip2 --manifest-path "$HERE/Cargo.toml" --target-dir "$TARGET_DIR" >&2
 cp "$TARGET_DIR/wasm32-wasip2/release/$(echo "__NAME__" | tr - _).wasm" "$WORK/out.wasm"

@@ -53,11 +53,11 @@ pub fn check(method: &str, params: &[(String, Param)], carrier: Carrier) -> Vec<
             continue;
         };
         let types = strings(&field["types"]);
-        let fits = match param {
+        let ok = match param {
             Param::File => types.iter().any(|t| t.starts_with("InputFile")),
             Param::Value(v) => types.iter().any(|t| fits(t, v, carrier, &mut Vec::new())),
         };
-        if !fits {
+        if !ok {
             let mut why = Vec::new();
             if let Param::Value(v) = param {
                 for t in &types {
