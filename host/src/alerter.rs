@@ -1,6 +1,15 @@
 //! The entry point, [`Host`] (a state directory and a runtime), and a
 //! configured [`Alerter`]: a flavor with its settings resolved, secrets
-//! swapped for placeholders and the egress policy built, ready to post.
+//! bound to their slots and swapped for placeholders, the egress policy
+//! built, ready to post.
+//!
+//! Consent: the declared `https` origins of a built-in flavor are granted by
+//! default; those of a flavor registered from a file only when the alerter
+//! was registered with `--trust-declared-hosts` (or each with
+//! `--allow-host`). An origin a `{setting}` host points at counts as
+//! granted (https only) when the user gave that setting's value, never from
+//! the flavor's default. Only values the user gave are resolved as secret
+//! references; a flavor's defaults are literal.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,24 +21,32 @@ use crate::builtin;
 use crate::egress::{EgressPolicy, Origin};
 use crate::engine::{CompileSource, Runtime};
 use crate::error::Error;
-use crate::flavor::{CallError, Capabilities, Flavor, FlavorError, FlavorInfo, Message, RepliesPage, Sent};
-use crate::limits::Limits;
+use crate::flavor::{CallError, Capabilities, Flavor, FlavorError, Message, RepliesPage, SecretSlot, Sent};
+use crate::limits::{retry_fits, Limits};
 use crate::net::Net;
-use crate::secrets::{SecretMap, SecretRef, SecretSet, REDACTED};
-use crate::state::{AlerterEntry, Registry, StateDir};
+use crate::secrets::{Redactor, SecretMap, SecretRef, SecretSet, REDACTED};
+use crate::state::{AlerterEntry, FlavorEntry, Registry, StateDir};
 
 /// Where a flavor comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlavorSource {
     /// Embedded in the library.
     BuiltIn,
-    /// Registered by path.
+    /// Registered from this file (shown only: what runs is its pinned
+    /// copy in the state directory).
     Path(PathBuf),
 }
 
-/// A state directory (registry, secrets, compile cache) and the runtime:
-/// the entry point of the library. The configuration operations (register,
-/// update, remove, secrets, cache) are methods too.
+impl FlavorSource {
+    /// True for a built-in flavor.
+    pub fn is_built_in(&self) -> bool {
+        matches!(self, FlavorSource::BuiltIn)
+    }
+}
+
+/// A state directory (registry, secrets, pinned flavors, compile cache) and
+/// the runtime: the entry point of the library. The configuration
+/// operations (register, update, remove, secrets, cache) are methods too.
 pub struct Host {
     pub(crate) state: StateDir,
     pub(crate) runtime: Runtime,
@@ -42,10 +59,11 @@ impl Host {
         StateDir::default_path()
     }
 
-    /// Opens (creating, owner-only) the state directory at `home`.
+    /// Opens the state directory at `home` (created owner-only; refused
+    /// when it is not private, see [`Error::UnsafeStateDir`]).
     pub fn open(home: &Path, limits: Limits) -> Result<Host, Error> {
         let state = StateDir::open(home)?;
-        let runtime = Runtime::new(Some(state.cache_path()?), limits)?;
+        let runtime = Runtime::with_cache(state.cache_path()?, state.cache_key()?, limits)?;
         Ok(Host { state, runtime })
     }
 
@@ -66,32 +84,61 @@ impl Host {
         self.runtime.load(&bytes, &path.display().to_string()).await
     }
 
-    /// Loads the flavor registered (or built in) under `name`.
+    /// Loads the flavor built in or registered under `name`.
     pub async fn flavor(&self, name: &str) -> Result<(Flavor, FlavorSource), Error> {
         self.load_flavor(&self.state.registry()?, name).await
     }
 
+    /// Whether the flavor `name` may serve `ask`: built in, or registered
+    /// with `--trusted`.
+    pub fn flavor_trusted(&self, name: &str) -> Result<bool, Error> {
+        Ok(flavor_trusted(&self.state.registry()?, name))
+    }
+
     pub(crate) async fn load_flavor(&self, reg: &Registry, name: &str) -> Result<(Flavor, FlavorSource), Error> {
+        // Built-in names are reserved: a registered entry of that name (from
+        // before names were reserved) is ignored.
+        if let Some(bytes) = builtin::component(name) {
+            if reg.flavors.contains_key(name) {
+                tracing::warn!(
+                    "a flavor registered as \"{name}\" is ignored: the name is the built-in flavor's; \
+                     register the file under another name with --name"
+                );
+            }
+            let (flavor, _) = self.runtime.load(bytes, &format!("built-in flavor \"{name}\"")).await?;
+            return Ok((flavor, FlavorSource::BuiltIn));
+        }
         if let Some(entry) = reg.flavors.get(name) {
-            let (flavor, how) = self.load_path(&entry.path).await.map_err(|e| match e.class() {
+            let broken = |e: Error| match e.class() {
                 crate::ErrorClass::Input => {
                     Error::BrokenFlavor { name: name.to_string(), path: entry.path.clone(), error: Box::new(e) }
                 }
                 crate::ErrorClass::Failure => e,
-            })?;
-            if flavor.sha256() != entry.sha256 {
-                tracing::info!(
-                    "flavor \"{name}\": {} changed on disk; using the new file ({how:?})",
-                    entry.path.display()
-                );
-            }
+            };
+            let bytes = self.pinned_bytes(name, entry).map_err(broken)?;
+            let what = format!("flavor \"{name}\" ({})", entry.path.display());
+            let (flavor, _) = self.runtime.load(&bytes, &what).await.map_err(broken)?;
             return Ok((flavor, FlavorSource::Path(entry.path.clone())));
         }
-        if let Some(bytes) = builtin::component(name) {
-            let (flavor, _) = self.runtime.load(bytes, &format!("built-in flavor \"{name}\"")).await?;
-            return Ok((flavor, FlavorSource::BuiltIn));
-        }
         Err(Error::UnknownFlavor { name: name.to_string(), known: flavor_names(reg) })
+    }
+
+    /// The pinned component of a registered flavor. A registry written
+    /// before components were pinned has none: the original file is pinned
+    /// then, if it is still the one registered.
+    fn pinned_bytes(&self, name: &str, entry: &FlavorEntry) -> Result<Vec<u8>, Error> {
+        if let Some(bytes) = self.state.pinned(&entry.sha256)? {
+            return Ok(bytes);
+        }
+        let original = std::fs::read(&entry.path).ok().filter(|b| crate::engine::sha256_hex(b) == entry.sha256);
+        match original {
+            Some(bytes) => {
+                self.state.pin(&bytes)?;
+                tracing::info!("flavor \"{name}\": pinned the component it was registered with");
+                Ok(bytes)
+            }
+            None => Err(Error::FlavorNotPinned { name: name.to_string(), path: entry.path.clone() }),
+        }
     }
 
     /// Resolves the alerter `name` (or the active one) with per-call
@@ -103,10 +150,17 @@ impl Host {
             None => reg.active.clone().ok_or(Error::NoActiveAlerter)?,
         };
         let entry = reg.alerters.get(&name).ok_or_else(|| unknown_alerter(&reg, &name))?;
-        let (flavor, _) = self.load_flavor(&reg, &entry.flavor).await?;
+        let (flavor, source) = self.load_flavor(&reg, &entry.flavor).await?;
         let secrets = self.state.secrets()?;
-        Alerter::new(&name, entry, flavor, overrides, &secrets, self.runtime.limits().clone())
+        let trusted = source.is_built_in() || flavor_trusted(&reg, &entry.flavor);
+        let limits = self.runtime.limits().with(&entry.limits);
+        Alerter::new(&name, entry, flavor, &source, trusted, overrides, &secrets, limits)
     }
+}
+
+/// Whether the flavor `name` is built in or registered `--trusted`.
+pub(crate) fn flavor_trusted(reg: &Registry, name: &str) -> bool {
+    builtin::component(name).is_some() || reg.flavors.get(name).is_some_and(|f| f.trusted)
 }
 
 /// Built-in and registered flavor names, sorted.
@@ -132,21 +186,61 @@ pub(crate) enum Unresolved {
     Note,
 }
 
+/// An origin the flavor declares, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Declared {
+    /// The origin.
+    pub(crate) origin: Origin,
+    /// The setting a `{setting}` host took it from; `None` for a fixed host.
+    pub(crate) setting: Option<String>,
+    /// The setting's value was given by the user (not the flavor's default).
+    pub(crate) user_given: bool,
+}
+
 /// Settings after merging, checking and secret resolution.
 pub(crate) struct ResolvedSettings {
     /// What the flavor receives (secrets as placeholders).
     pub(crate) for_flavor: Vec<(String, String)>,
-    /// The real secrets behind the placeholders.
+    /// The real secrets behind the placeholders, bound to slots and origins.
     pub(crate) secrets: SecretSet,
-    /// The flavor's declared origins (`{setting}` entries resolved), each
-    /// with the setting it came from.
-    pub(crate) declared: Vec<(Origin, Option<String>)>,
+    /// The flavor's declared origins (`{setting}` entries resolved).
+    pub(crate) declared: Vec<Declared>,
     /// References that resolved to nothing (with [`Unresolved::Note`]).
     pub(crate) unresolved: Vec<SecretRef>,
 }
 
-/// Merges configured settings and overrides, fills defaults, checks names
-/// and required settings, and swaps secrets for placeholders.
+impl ResolvedSettings {
+    /// The origins granted without an explicit grant: the fixed https hosts
+    /// of a built-in flavor (or those in `trusted`, consented to with
+    /// `--trust-declared-hosts`), and those a setting the user gave points
+    /// at (https only).
+    pub(crate) fn granted_by_default(&self, built_in: bool, trusted: &[Origin]) -> Vec<Origin> {
+        self.declared
+            .iter()
+            .filter(|d| d.origin.scheme == "https")
+            .filter(|d| if d.setting.is_some() { d.user_given } else { built_in || trusted.contains(&d.origin) })
+            .map(|d| d.origin.clone())
+            .collect()
+    }
+
+    /// The fixed hosts the flavor declares.
+    pub(crate) fn fixed_hosts(&self) -> impl Iterator<Item = &Origin> {
+        self.declared.iter().filter(|d| d.setting.is_none()).map(|d| &d.origin)
+    }
+
+    /// The egress policy of alerter `name` with these settings.
+    pub(crate) fn policy(&self, name: &str, entry: &AlerterEntry, built_in: bool) -> Result<EgressPolicy, Error> {
+        let declared = self.declared.iter().map(|d| d.origin.clone());
+        let trusted = trusted_hosts(entry);
+        Ok(EgressPolicy::new(name, declared, grants(entry)?)
+            .grant_by_default(self.granted_by_default(built_in, &trusted)))
+    }
+}
+
+/// Merges configured settings and overrides (the values the user gave),
+/// fills the flavor's defaults (literal: never resolved as references),
+/// checks names and required settings, binds each secret the user gave a
+/// value to its slot and origins, and swaps it for a placeholder.
 pub(crate) fn resolve_settings(
     alerter: &str,
     alerter_exists: bool,
@@ -157,80 +251,120 @@ pub(crate) fn resolve_settings(
     unresolved: Unresolved,
 ) -> Result<ResolvedSettings, Error> {
     let info = flavor.info();
-    let mut merged = configured.clone();
+    let mut given = configured.clone();
     for (k, v) in overrides {
-        merged.insert(k.clone(), v.clone());
+        given.insert(k.clone(), v.clone());
     }
-    check_known(info, merged.keys())?;
-    let mut secrets = SecretSet::new();
-    let mut real: BTreeMap<String, String> = BTreeMap::new();
-    let mut for_flavor = Vec::new();
+    check_known(info, given.keys())?;
+    // Pass 1: every value, and whether the user gave it.
+    let mut values: BTreeMap<&str, (String, bool)> = BTreeMap::new();
     let mut missing_secrets = Vec::new();
     for spec in &info.settings {
-        let value = merged.get(&spec.name).cloned().or_else(|| spec.default.clone()).filter(|v| !v.is_empty());
-        let Some(value) = value else {
-            if spec.required {
-                return Err(Error::MissingSetting {
-                    alerter: alerter.to_string(),
-                    flavor: info.name.clone(),
-                    setting: spec.name.clone(),
-                    description: spec.description.clone(),
-                    alerter_exists,
-                });
-            }
-            continue;
-        };
         let secret = spec.secret.is_some();
-        if secret && flavor.contract() == Contract::V0_1 && merged.get(&spec.name).is_some_and(|v| !v.is_empty()) {
+        let user = given.get(&spec.name).filter(|v| !v.is_empty());
+        if secret && user.is_some() && flavor.contract() == Contract::V0_1 {
             return Err(Error::SecretWithoutSlot { flavor: info.name.clone(), setting: spec.name.clone() });
         }
-        let value = match (SecretRef::parse(&value), secret) {
-            (Some(r), true) => match (r.resolve(store), unresolved) {
-                (Ok(v), _) => v,
-                (Err(Error::SecretNotSet { reference, .. }), Unresolved::Note) => {
-                    missing_secrets.push(reference);
-                    continue;
+        let value = match user {
+            Some(v) => match (SecretRef::parse(v), secret) {
+                (Some(r), true) => match (r.resolve(store), unresolved) {
+                    (Ok(v), _) => v,
+                    (Err(Error::SecretNotSet { reference, .. }), Unresolved::Note) => {
+                        missing_secrets.push(reference);
+                        continue;
+                    }
+                    (Err(e), _) => return Err(e),
+                },
+                (Some(reference), false) => {
+                    return Err(Error::ReferenceInPlainSetting {
+                        flavor: info.name.clone(),
+                        setting: spec.name.clone(),
+                        reference,
+                    })
                 }
-                (Err(e), _) => return Err(e),
+                (None, _) => v.clone(),
             },
-            (Some(reference), false) => {
-                return Err(Error::ReferenceInPlainSetting {
-                    flavor: info.name.clone(),
-                    setting: spec.name.clone(),
-                    reference,
-                })
-            }
-            (None, _) => value,
+            None => match spec.default.clone().filter(|d| !d.is_empty()) {
+                Some(d) => d,
+                None if spec.required => {
+                    return Err(Error::MissingSetting {
+                        alerter: alerter.to_string(),
+                        flavor: info.name.clone(),
+                        setting: spec.name.clone(),
+                        description: spec.description.clone(),
+                        alerter_exists,
+                    })
+                }
+                None => continue,
+            },
         };
-        real.insert(spec.name.clone(), value.clone());
-        let shown = if secret { secrets.add(&spec.name, value) } else { value };
-        for_flavor.push((spec.name.clone(), shown));
+        if secret && user.is_some() && value.contains(['\r', '\n']) {
+            return Err(Error::SecretWithLineBreak { alerter: alerter.to_string(), setting: spec.name.clone() });
+        }
+        values.insert(&spec.name, (value, user.is_some()));
     }
+    let is_secret = |name: &str| info.settings.iter().any(|s| s.name == name && s.secret.is_some());
+    let origin_of = |setting: &str, value: &str| {
+        Origin::of_url_str(value).ok_or_else(|| Error::NotAUrl {
+            setting: setting.to_string(),
+            shown: if is_secret(setting) { REDACTED.to_string() } else { value.to_string() },
+        })
+    };
+    // Pass 2: the declared origins.
     let mut declared = Vec::new();
     for host in &info.hosts {
-        if let Some(setting) = host.strip_prefix('{').and_then(|h| h.strip_suffix('}')) {
-            if let Some(v) = real.get(setting) {
-                let Some(origin) = Origin::of_url_str(v) else {
-                    let secret = info.settings.iter().any(|s| s.name == setting && s.secret.is_some());
-                    let shown = if secret { REDACTED.to_string() } else { v.clone() };
-                    return Err(Error::NotAUrl { setting: setting.to_string(), shown });
-                };
-                declared.push((origin, Some(setting.to_string())));
+        match host.strip_prefix('{').and_then(|h| h.strip_suffix('}')) {
+            Some(setting) => {
+                if let Some((v, user_given)) = values.get(setting) {
+                    let origin = origin_of(setting, v)?;
+                    declared.push(Declared { origin, setting: Some(setting.to_string()), user_given: *user_given });
+                }
             }
-        } else {
-            match Origin::of_url_str(host) {
-                Some(o) => declared.push((o, None)),
-                None => tracing::warn!("flavor \"{}\" declares an unusable host `{host}`; ignored", info.name),
-            }
+            None => match Origin::parse_grant(host) {
+                Ok(origin) => declared.push(Declared { origin, setting: None, user_given: false }),
+                Err(_) => tracing::warn!("flavor \"{}\" declares an unusable host `{host}`; ignored", info.name),
+            },
         }
     }
     declared.sort();
-    declared.dedup_by(|a, b| a.0 == b.0);
+    declared.dedup_by(|a, b| a.origin == b.origin);
+    // Pass 3: the secrets the user gave, bound; everything else literal.
+    let mut secrets = SecretSet::new();
+    let mut for_flavor = Vec::new();
+    for spec in &info.settings {
+        let Some((value, user_given)) = values.get(spec.name.as_str()) else { continue };
+        let shown = match &spec.secret {
+            Some(secret) if *user_given => {
+                if matches!(secret.slot, SecretSlot::Url) {
+                    origin_of(&spec.name, value)?;
+                }
+                let mut origins = Vec::new();
+                for o in &secret.origins {
+                    match o.strip_prefix('{').and_then(|h| h.strip_suffix('}')) {
+                        Some(setting) => {
+                            if let Some((v, _)) = values.get(setting) {
+                                origins.push(origin_of(setting, v)?);
+                            }
+                        }
+                        None => origins.extend(Origin::parse_grant(o).ok()),
+                    }
+                }
+                origins.sort();
+                origins.dedup();
+                secrets.bind(&spec.name, value.clone(), secret.slot.clone(), origins)
+            }
+            _ => value.clone(),
+        };
+        for_flavor.push((spec.name.clone(), shown));
+    }
     Ok(ResolvedSettings { for_flavor, secrets, declared, unresolved: missing_secrets })
 }
 
 /// Refuses setting names the flavor does not know.
-pub(crate) fn check_known<'a>(info: &FlavorInfo, keys: impl IntoIterator<Item = &'a String>) -> Result<(), Error> {
+pub(crate) fn check_known<'a>(
+    info: &crate::flavor::FlavorInfo,
+    keys: impl IntoIterator<Item = &'a String>,
+) -> Result<(), Error> {
     for key in keys {
         if !info.settings.iter().any(|s| &s.name == key) {
             return Err(Error::UnknownSetting {
@@ -248,6 +382,14 @@ pub(crate) fn grants(entry: &AlerterEntry) -> Result<Vec<Origin>, Error> {
     entry.allow_hosts.iter().map(|h| Origin::parse_grant(h)).collect()
 }
 
+/// The declared hosts the user consented to (`--trust-declared-hosts`).
+pub(crate) fn trusted_hosts(entry: &AlerterEntry) -> Vec<Origin> {
+    entry.trusted_hosts.iter().filter_map(|h| Origin::parse_grant(h).ok()).collect()
+}
+
+/// Leaves a retried call at least this much time, or it is not retried.
+const MIN_RETRY_CALL: Duration = Duration::from_secs(1);
+
 /// A ready alerter: post, ask (see [`crate::ask`]), read replies.
 pub struct Alerter {
     name: String,
@@ -255,22 +397,32 @@ pub struct Alerter {
     settings: Vec<(String, String)>,
     net: Arc<Net>,
     limits: Limits,
+    trusted: bool,
 }
 
 impl Alerter {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         name: &str,
         entry: &AlerterEntry,
         flavor: Flavor,
+        source: &FlavorSource,
+        trusted: bool,
         overrides: &[(String, String)],
         store: &SecretMap,
         limits: Limits,
     ) -> Result<Alerter, Error> {
         let resolved = resolve_settings(name, true, &flavor, &entry.settings, overrides, store, Unresolved::Fail)?;
-        let declared = resolved.declared.into_iter().map(|(o, _)| o);
-        let policy = EgressPolicy::new(name, declared, grants(entry)?);
+        let policy = resolved.policy(name, entry, source.is_built_in())?;
         let net = Net::new(policy, resolved.secrets, limits.clone())?;
-        Ok(Alerter { name: name.to_string(), flavor, settings: resolved.for_flavor, net: Arc::new(net), limits })
+        Ok(Alerter {
+            name: name.to_string(),
+            flavor,
+            settings: resolved.for_flavor,
+            net: Arc::new(net),
+            limits,
+            trusted,
+        })
     }
 
     /// The alerter's name.
@@ -293,15 +445,32 @@ impl Alerter {
         &self.settings
     }
 
-    /// Posts a message; a rate-limited answer is retried after its
-    /// retry-after while that still fits in the call deadline.
+    /// Whether its flavor may serve `ask`: built in, or registered with
+    /// `--trusted`. A flavor reports who replied, so an approval gate is as
+    /// trustworthy as the flavor.
+    pub fn trusted(&self) -> bool {
+        self.trusted
+    }
+
+    /// The redactor of this alerter: its secrets and `ALERTER_SECRET_*`
+    /// values, in every form.
+    pub fn redactor(&self) -> &Redactor {
+        self.net.redactor()
+    }
+
+    /// Posts a message. The message is masked first (every secret of the
+    /// alerter and every `ALERTER_SECRET_*` value, in every form, becomes
+    /// `****`), and what comes back is redacted and stripped of control
+    /// characters. A rate-limited answer is retried after its retry-after
+    /// while that still fits in the one deadline of the whole post.
     pub async fn post(&self, message: &Message) -> Result<Sent, Error> {
+        let message = self.mask_message(message);
         let deadline = Instant::now() + self.limits.call_timeout;
         loop {
-            match self.flavor.send(&self.net, &self.settings, message).await {
-                Ok(sent) => return Ok(sent),
+            match self.flavor.send_within(&self.net, &self.settings, &message, Some(deadline)).await {
+                Ok(sent) => return Ok(self.clean_sent(sent)),
                 Err(e) => match e.retry_after() {
-                    Some(wait) if Instant::now() + wait < deadline => {
+                    Some(wait) if retry_fits(Instant::now(), deadline, wait, MIN_RETRY_CALL) => {
                         tracing::warn!(
                             "{}: rate limited; retrying in {:.1} s",
                             self.flavor.label(),
@@ -313,6 +482,30 @@ impl Alerter {
                 },
             }
         }
+    }
+
+    /// `message` with every secret of the alerter masked out.
+    pub fn mask_message(&self, message: &Message) -> Message {
+        let r = self.net.redactor();
+        if r.is_empty() {
+            return message.clone();
+        }
+        let mut m = message.clone();
+        m.title = m.title.map(|t| r.redact(&t));
+        m.body = r.redact(&m.body);
+        m.metadata = m.metadata.into_iter().map(|(k, v)| (r.redact(&k), r.redact(&v))).collect();
+        m.link = m.link.map(|l| r.redact(&l));
+        m.raw = m.raw.map(|x| r.redact(&x));
+        for a in &mut m.attachments {
+            a.name = r.redact(&a.name);
+            a.data = r.redact_bytes(std::mem::take(&mut a.data));
+        }
+        m
+    }
+
+    fn clean_sent(&self, sent: Sent) -> Sent {
+        let r = self.net.redactor();
+        Sent { reference: r.clean(&sent.reference, true), link: sent.link.map(|l| r.clean(&l, true)) }
     }
 
     /// What the flavor can do with this alerter's settings.
@@ -341,22 +534,44 @@ impl Alerter {
         Error::CannotReadReplies {
             alerter: self.name.clone(),
             label: self.flavor.label(),
-            reason: self.net.secrets().redact(reason),
+            reason: self.net.redactor().clean(reason, true),
         }
     }
 
+    /// `ask` needs a flavor it can trust to say who replied: built in or
+    /// registered with `--trusted`; otherwise [`Error::UntrustedFlavor`].
+    pub(crate) fn check_trusted_for_ask(&self) -> Result<(), Error> {
+        if self.trusted {
+            return Ok(());
+        }
+        Err(Error::UntrustedFlavor { alerter: self.name.clone(), flavor: self.flavor.info().name.clone() })
+    }
+
     /// Lists replies to a posted message (one call, no retries: the ask
-    /// engine owns the cadence). Texts in the error are redacted.
+    /// engine owns the cadence). Every text in the page and in an error is
+    /// redacted and stripped of control characters; the cursor is passed
+    /// back to the flavor as it gave it.
     pub async fn replies(&self, reference: &str, cursor: Option<&str>) -> Result<RepliesPage, CallError> {
-        self.flavor
-            .replies(&self.net, &self.settings, reference, cursor)
-            .await
-            .map_err(|e| e.redacted(self.net.secrets()))
+        let r = self.net.redactor();
+        let mut page =
+            self.flavor.replies(&self.net, &self.settings, reference, cursor).await.map_err(|e| e.redacted(r))?;
+        for reply in &mut page.replies {
+            for field in [&mut reply.author_id, &mut reply.author_name, &mut reply.text, &mut reply.id] {
+                *field = r.clean(field, true);
+            }
+            for m in &mut reply.bot_mentions {
+                *m = r.clean(m, true);
+            }
+        }
+        for n in &mut page.notices {
+            *n = r.clean(n, true);
+        }
+        Ok(page)
     }
 
     /// One line for a call error, prefixed with the flavor, secrets redacted.
     pub fn error_text(&self, e: &CallError) -> String {
-        self.net.secrets().redact(&format!("{}: {e}", self.flavor.label()))
+        self.net.redactor().clean(&format!("{}: {e}", self.flavor.label()), true)
     }
 
     /// Turns a call error into an [`Error::CallFailed`], secrets redacted,
@@ -365,8 +580,58 @@ impl Alerter {
         Error::CallFailed {
             alerter: Some(self.name.clone()),
             label: self.flavor.label(),
-            error: Box::new(e.redacted(self.net.secrets())),
+            error: Box::new(e.redacted(self.net.redactor())),
             denied: self.net.take_denied(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(s: &str) -> Origin {
+        Origin::parse_grant(s).unwrap()
+    }
+
+    /// Consent as a table: which declared origins are granted without
+    /// `--allow-host`, by where they come from and who gave the value.
+    #[test]
+    fn consent_rules() {
+        let d = |origin: &str, setting: Option<&str>, user_given: bool| Declared {
+            origin: o(origin),
+            setting: setting.map(str::to_string),
+            user_given,
+        };
+        let resolved = ResolvedSettings {
+            for_flavor: Vec::new(),
+            secrets: SecretSet::new(),
+            declared: vec![
+                d("https://fixed.example", None, false),
+                d("http://plain.example", None, false),
+                d("https://api.example", Some("api_base"), true),
+                d("http://127.0.0.1:8080", Some("url"), true),
+                d("https://default.example", Some("proxy"), false),
+            ],
+            unresolved: Vec::new(),
+        };
+        let rows: &[(bool, &[&str], &[&str])] = &[
+            // (built in, consented hosts) -> granted by default
+            (true, &[], &["https://fixed.example", "https://api.example"]),
+            (false, &[], &["https://api.example"]),
+            (false, &["https://fixed.example"], &["https://fixed.example", "https://api.example"]),
+            (false, &["https://other.example"], &["https://api.example"]),
+            (false, &["http://plain.example"], &["https://api.example"]),
+        ];
+        for (built_in, trusted, want) in rows {
+            let trusted: Vec<Origin> = trusted.iter().map(|t| o(t)).collect();
+            let mut got: Vec<String> =
+                resolved.granted_by_default(*built_in, &trusted).iter().map(Origin::to_string).collect();
+            got.sort();
+            let mut want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+            want.sort();
+            assert_eq!(got, want, "built in {built_in}, trusted {trusted:?}");
+        }
+        assert_eq!(resolved.fixed_hosts().count(), 2);
     }
 }

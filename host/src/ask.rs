@@ -272,6 +272,10 @@ fn is_transient(e: &CallError) -> bool {
 /// asking impossible (bad input, the question could not be posted, the
 /// alerter cannot read replies: [`Error::CannotReadReplies`], found out
 /// before anything is posted); everything after that is an [`Outcome`].
+///
+/// The flavor reports who replied, so an approval gate is only as
+/// trustworthy as the flavor: `ask` needs a built-in flavor or one
+/// registered with `--trusted` ([`Error::UntrustedFlavor`] otherwise).
 pub async fn ask(
     alerter: &Alerter,
     question: &Message,
@@ -279,6 +283,7 @@ pub async fn ask(
     progress: &dyn Progress,
     cancel: impl Future<Output = ()>,
 ) -> Result<Asked, Error> {
+    alerter.check_trusted_for_ask()?;
     let capabilities = alerter.capabilities_to_ask().await?;
     let sent = alerter.post(question).await?;
     progress.posted(&sent, opts);

@@ -12,13 +12,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::alerter::{
-    check_known, flavor_names, grants, resolve_settings, unknown_alerter, FlavorSource, Host, Unresolved,
+    check_known, flavor_names, flavor_trusted, grants, resolve_settings, trusted_hosts, unknown_alerter, FlavorSource,
+    Host, Unresolved,
 };
 use crate::builtin;
 use crate::egress::{EgressPolicy, Origin};
 use crate::engine::{sha256_hex, CacheEntry, CompileSource, Pruned};
 use crate::error::{Error, NameKind};
 use crate::flavor::{Flavor, FlavorInfo};
+use crate::limits::LimitOverrides;
 use crate::secrets::{valid_ident, SecretMap, SecretRef, REDACTED};
 use crate::state::{AlerterEntry, FlavorEntry, Registry};
 
@@ -27,10 +29,23 @@ use crate::state::{AlerterEntry, FlavorEntry, Registry};
 pub enum FlavorChange {
     /// A new name.
     Added,
-    /// The name was registered already; its file is replaced.
+    /// The name was registered already; its component is replaced
+    /// (`--replace`).
     Replaced,
-    /// The name is a built-in's, which the registered file now overrides.
-    OverridesBuiltIn,
+}
+
+/// How to register a flavor, for [`Host::register_flavor_with`].
+#[derive(Debug, Clone, Default)]
+pub struct FlavorRegistration {
+    /// The name to register it under (default: the name the flavor gives
+    /// itself). Built-in names are reserved.
+    pub name: Option<String>,
+    /// Replace the flavor registered under that name (`--replace`);
+    /// without it an existing name is refused.
+    pub replace: bool,
+    /// Trust it to report who replied, so it may serve `ask` (`--trusted`).
+    /// Replacing a flavor drops its trust unless this is given again.
+    pub trusted: bool,
 }
 
 /// The outcome of [`Host::register_flavor`].
@@ -40,10 +55,18 @@ pub struct FlavorRegistered {
     pub name: String,
     /// What the flavor says about itself.
     pub info: FlavorInfo,
-    /// Its file, absolute.
+    /// The file it was registered from, absolute (shown only).
     pub path: PathBuf,
-    /// New, replaced, or overriding a built-in.
+    /// sha256 of the component: the name of its pinned copy.
+    pub sha256: String,
+    /// The pinned copy that runs (`flavors/<sha256>.wasm` in the state dir).
+    pub pinned: PathBuf,
+    /// New or replaced.
     pub change: FlavorChange,
+    /// Trusted to serve `ask`.
+    pub trusted: bool,
+    /// It was trusted before being replaced, and no longer is.
+    pub trust_dropped: bool,
     /// Compiled now or read from the compile cache.
     pub compiled: CompileSource,
     /// What the compile cache lost as a result.
@@ -62,6 +85,11 @@ pub struct NewAlerter {
     pub settings: Vec<(String, String)>,
     /// Explicit grants, `SCHEME://HOST[:PORT]`.
     pub allow_hosts: Vec<String>,
+    /// Grant the flavor's declared https hosts, as they are now
+    /// (`--trust-declared-hosts`; built-in flavors' are granted anyway).
+    pub trust_declared_hosts: bool,
+    /// Limits of this alerter's calls that differ from the runtime's.
+    pub limits: LimitOverrides,
 }
 
 /// Changes to an alerter, for [`Host::update_alerter`].
@@ -77,6 +105,11 @@ pub struct AlerterChanges {
     pub allow_hosts: Vec<String>,
     /// Grants to withdraw.
     pub revoke_hosts: Vec<String>,
+    /// Grant the flavor's declared https hosts as they are now
+    /// (`Some(true)`), or withdraw that consent (`Some(false)`).
+    pub trust_declared_hosts: Option<bool>,
+    /// Limits to change (laid over the alerter's own).
+    pub limits: LimitOverrides,
 }
 
 /// Something worth knowing about a configuration that was saved anyway.
@@ -89,6 +122,13 @@ pub enum Warning {
         reference: SecretRef,
         /// The environment variable that may hold it.
         env_var: String,
+    },
+    /// The flavor was registered from a file, and these hosts it declares
+    /// are not granted: requests to them are refused until the user
+    /// consents (`--allow-host ORIGIN` each, or `--trust-declared-hosts`).
+    HostsNotConsented {
+        /// The declared hosts not granted.
+        origins: Vec<Origin>,
     },
     /// An origin the settings point at is refused until it is granted
     /// explicitly: plain http, or an internal address.
@@ -109,6 +149,8 @@ pub enum GrantReason {
     PlainHttp,
     /// Loopback, private and link-local addresses need an explicit grant.
     InternalAddress,
+    /// The setting's value is the flavor's default, not one the user gave.
+    FromDefault,
 }
 
 /// The outcome of registering or updating an alerter.
@@ -155,6 +197,12 @@ pub struct AlerterDescription {
     pub granted: Vec<Origin>,
     /// Its explicit grants, as given.
     pub explicit: Vec<String>,
+    /// The declared hosts consented to with `--trust-declared-hosts`.
+    pub trusted_hosts: Vec<String>,
+    /// Its flavor is built in or registered `--trusted` (it may serve `ask`).
+    pub flavor_trusted: bool,
+    /// Limits of its calls that differ from the runtime's.
+    pub limits: LimitOverrides,
 }
 
 /// The compile cache, for [`Host::cache`].
@@ -167,50 +215,92 @@ pub struct CacheInfo {
 }
 
 impl Host {
-    /// Registers the component at `path` under `name` (default: the name the
-    /// flavor gives itself); registering again under the same name swaps the
-    /// file. Compiles it now, and prunes the compile cache.
+    /// Registers the component at `path` under `name` (default: the name
+    /// the flavor gives itself), refusing a built-in's name or an existing
+    /// one; see [`Host::register_flavor_with`].
     pub async fn register_flavor(&self, path: &Path, name: Option<&str>) -> Result<FlavorRegistered, Error> {
-        let path = std::fs::canonicalize(path)
-            .map_err(|e| Error::CannotRead { path: path.to_path_buf(), reason: e.to_string() })?;
-        let (flavor, compiled) = self.load_path(&path).await?;
-        let name = name.map_or_else(|| flavor.info().name.clone(), str::to_string);
-        check_name(&name, NameKind::Flavor)?;
-        let lock = self.state.lock()?;
-        let mut reg = self.state.registry()?;
-        let entry = FlavorEntry { path: path.clone(), sha256: flavor.sha256().to_string() };
-        let change = match (reg.flavors.insert(name.clone(), entry), builtin::component(&name)) {
-            (Some(_), _) => FlavorChange::Replaced,
-            (None, Some(_)) => FlavorChange::OverridesBuiltIn,
-            (None, None) => FlavorChange::Added,
-        };
-        self.state.save_registry(&lock, &reg)?;
-        let pruned = self.prune_cache_for(&reg)?;
-        Ok(FlavorRegistered { name, info: flavor.info().clone(), path, change, compiled, pruned })
+        let how = FlavorRegistration { name: name.map(str::to_string), ..FlavorRegistration::default() };
+        self.register_flavor_with(path, &how).await
     }
 
-    /// Unregisters a flavor (a built-in of the same name takes over again),
-    /// unless an alerter uses it; prunes the compile cache.
+    /// Registers the component at `path`: checks it (contract, `info`),
+    /// compiles it, copies it into the state directory as
+    /// `flavors/<sha256>.wasm` (what runs from now on, whatever happens to
+    /// the file), records its sha256, and prunes the compile cache and the
+    /// pinned copies no longer registered. Built-in names are reserved
+    /// ([`Error::ReservedFlavorName`]); an existing name needs `replace`
+    /// ([`Error::FlavorExists`]).
+    pub async fn register_flavor_with(&self, path: &Path, how: &FlavorRegistration) -> Result<FlavorRegistered, Error> {
+        let path = std::fs::canonicalize(path)
+            .map_err(|e| Error::CannotRead { path: path.to_path_buf(), reason: e.to_string() })?;
+        let bytes =
+            std::fs::read(&path).map_err(|e| Error::CannotRead { path: path.clone(), reason: e.to_string() })?;
+        let (flavor, compiled) = self.runtime.load(&bytes, &path.display().to_string()).await?;
+        let name = how.name.clone().unwrap_or_else(|| flavor.info().name.clone());
+        check_name(&name, NameKind::Flavor)?;
+        if builtin::component(&name).is_some() {
+            return Err(Error::ReservedFlavorName { name, path });
+        }
+        let lock = self.state.lock()?;
+        let mut reg = self.state.registry()?;
+        let before = reg.flavors.get(&name).cloned();
+        if before.is_some() && !how.replace {
+            return Err(Error::FlavorExists { name, path });
+        }
+        let sha256 = self.state.pin(&bytes)?;
+        let entry = FlavorEntry { path: path.clone(), sha256: sha256.clone(), trusted: how.trusted };
+        reg.flavors.insert(name.clone(), entry);
+        self.state.save_registry(&lock, &reg)?;
+        self.state.prune_pinned(&reg.flavors.values().map(|f| f.sha256.clone()).collect())?;
+        let pruned = self.prune_cache_for(&reg)?;
+        Ok(FlavorRegistered {
+            name,
+            info: flavor.info().clone(),
+            path,
+            pinned: self.state.root().join("flavors").join(format!("{sha256}.wasm")),
+            sha256,
+            change: if before.is_some() { FlavorChange::Replaced } else { FlavorChange::Added },
+            trusted: how.trusted,
+            trust_dropped: before.is_some_and(|b| b.trusted) && !how.trusted,
+            compiled,
+            pruned,
+        })
+    }
+
+    /// Trusts (or no longer trusts) the registered flavor `name` to report
+    /// who replied, which `ask` needs. Built-in flavors are always trusted.
+    pub fn trust_flavor(&self, name: &str, trusted: bool) -> Result<(), Error> {
+        let lock = self.state.lock()?;
+        let mut reg = self.state.registry()?;
+        if builtin::component(name).is_some() {
+            return Err(Error::BuiltInFlavor { name: name.to_string() });
+        }
+        let Some(entry) = reg.flavors.get_mut(name) else {
+            return Err(Error::NotRegistered { name: name.to_string() });
+        };
+        entry.trusted = trusted;
+        self.state.save_registry(&lock, &reg)
+    }
+
+    /// Unregisters a flavor, unless an alerter uses it; prunes its pinned
+    /// copy and the compile cache.
     pub fn remove_flavor(&self, name: &str) -> Result<Pruned, Error> {
         let lock = self.state.lock()?;
         let mut reg = self.state.registry()?;
-        let builtin = builtin::component(name).is_some();
-        if !reg.flavors.contains_key(name) {
-            return Err(if builtin {
-                Error::BuiltInFlavor { name: name.to_string() }
-            } else {
-                Error::NotRegistered { name: name.to_string() }
-            });
+        if builtin::component(name).is_some() {
+            return Err(Error::BuiltInFlavor { name: name.to_string() });
         }
-        if !builtin {
-            let users: Vec<String> =
-                reg.alerters.iter().filter(|(_, a)| a.flavor == name).map(|(n, _)| n.clone()).collect();
-            if !users.is_empty() {
-                return Err(Error::FlavorInUse { name: name.to_string(), alerters: users });
-            }
+        if !reg.flavors.contains_key(name) {
+            return Err(Error::NotRegistered { name: name.to_string() });
+        }
+        let users: Vec<String> =
+            reg.alerters.iter().filter(|(_, a)| a.flavor == name).map(|(n, _)| n.clone()).collect();
+        if !users.is_empty() {
+            return Err(Error::FlavorInUse { name: name.to_string(), alerters: users });
         }
         reg.flavors.remove(name);
         self.state.save_registry(&lock, &reg)?;
+        self.state.prune_pinned(&reg.flavors.values().map(|f| f.sha256.clone()).collect())?;
         self.prune_cache_for(&reg)
     }
 
@@ -234,12 +324,15 @@ impl Host {
         if reg.alerters.contains_key(&new.name) {
             return Err(Error::AlerterExists { name: new.name });
         }
-        let (flavor, _) = self.load_flavor(&reg, &new.flavor).await?;
+        let (flavor, source) = self.load_flavor(&reg, &new.flavor).await?;
         let mut secrets = self.state.secrets()?;
-        let mut entry = AlerterEntry { flavor: new.flavor.clone(), ..Default::default() };
+        let mut entry = AlerterEntry { flavor: new.flavor.clone(), limits: new.limits.clone(), ..Default::default() };
         apply_settings(&new.name, flavor.info(), &mut entry.settings, new.settings, &mut secrets)?;
         add_grants(&mut entry, &new.allow_hosts)?;
-        let warnings = check_alerter(&new.name, false, &flavor, &entry, &secrets)?;
+        if new.trust_declared_hosts {
+            trust_declared(&mut entry, &flavor);
+        }
+        let warnings = check_alerter(&new.name, false, &flavor, &source, &entry, &secrets)?;
         reg.alerters.insert(new.name.clone(), entry);
         let became_active = reg.active.is_none();
         if became_active {
@@ -257,9 +350,14 @@ impl Host {
         let mut reg = self.state.registry()?;
         let mut entry = reg.alerters.get(name).cloned().ok_or_else(|| unknown_alerter(&reg, name))?;
         if let Some(f) = &changes.flavor {
+            if *f != entry.flavor {
+                // Consent to one flavor's hosts is not consent to another's.
+                entry.trusted_hosts.clear();
+            }
             entry.flavor.clone_from(f);
         }
-        let (flavor, _) = self.load_flavor(&reg, &entry.flavor).await?;
+        let (flavor, source) = self.load_flavor(&reg, &entry.flavor).await?;
+        entry.limits = entry.limits.merged(&changes.limits);
         let mut secrets = self.state.secrets()?;
         for k in &changes.unset {
             if entry.settings.remove(k).is_none() {
@@ -277,7 +375,12 @@ impl Host {
                 return Err(Error::NoSuchGrant { alerter: name.to_string(), origin: o });
             }
         }
-        let warnings = check_alerter(name, true, &flavor, &entry, &secrets)?;
+        match changes.trust_declared_hosts {
+            Some(true) => trust_declared(&mut entry, &flavor),
+            Some(false) => entry.trusted_hosts.clear(),
+            None => {}
+        }
+        let warnings = check_alerter(name, true, &flavor, &source, &entry, &secrets)?;
         let flavor_name = entry.flavor.clone();
         reg.alerters.insert(name.to_string(), entry);
         self.state.save_secrets(&lock, &secrets)?;
@@ -332,7 +435,9 @@ impl Host {
     pub async fn describe_alerter(&self, name: &str) -> Result<AlerterDescription, Error> {
         let reg = self.state.registry()?;
         let a = reg.alerters.get(name).ok_or_else(|| unknown_alerter(&reg, name))?;
-        let flavor = self.load_flavor(&reg, &a.flavor).await.ok().map(|(f, _)| f);
+        let loaded = self.load_flavor(&reg, &a.flavor).await.ok();
+        let built_in = loaded.as_ref().is_some_and(|(_, s)| s.is_built_in());
+        let flavor = loaded.map(|(f, _)| f);
         let info = flavor.as_ref().map(Flavor::info);
         let settings = a
             .settings
@@ -347,13 +452,15 @@ impl Host {
         let (mut declared, mut granted) = (Vec::new(), Vec::new());
         if let Some(flavor) = &flavor {
             let secrets = self.state.secrets()?;
-            let resolved = resolve_settings(name, true, flavor, &a.settings, &[], &secrets, Unresolved::Note);
             let explicit: Vec<Origin> = a.allow_hosts.iter().filter_map(|h| Origin::parse_grant(h).ok()).collect();
-            let policy = EgressPolicy::new(
-                name,
-                resolved.map(|r| r.declared.into_iter().map(|(o, _)| o).collect::<Vec<_>>()).unwrap_or_default(),
-                explicit,
-            );
+            let policy = match resolve_settings(name, true, flavor, &a.settings, &[], &secrets, Unresolved::Note) {
+                Ok(r) => {
+                    let declared = r.declared.iter().map(|d| d.origin.clone());
+                    EgressPolicy::new(name, declared, explicit)
+                        .grant_by_default(r.granted_by_default(built_in, &trusted_hosts(a)))
+                }
+                Err(_) => EgressPolicy::new(name, [], explicit),
+            };
             declared = policy.declared().cloned().collect();
             granted = policy.declared().filter(|o| policy.granted(o)).cloned().collect();
         }
@@ -366,6 +473,9 @@ impl Host {
             declared,
             granted,
             explicit: a.allow_hosts.clone(),
+            trusted_hosts: a.trusted_hosts.clone(),
+            flavor_trusted: flavor_trusted(&reg, &a.flavor),
+            limits: a.limits.clone(),
         })
     }
 
@@ -442,7 +552,7 @@ impl Host {
 }
 
 /// The components worth keeping compiled, by sha256: the built-in flavors,
-/// and each registered flavor as registered and as its file is now.
+/// and each registered flavor's pinned component.
 fn cache_owners(reg: &Registry) -> BTreeMap<String, Vec<String>> {
     let mut owners: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for name in builtin::NAMES {
@@ -451,14 +561,7 @@ fn cache_owners(reg: &Registry) -> BTreeMap<String, Vec<String>> {
         }
     }
     for (name, entry) in &reg.flavors {
-        let mut shas = vec![entry.sha256.clone()];
-        if let Ok(bytes) = std::fs::read(&entry.path) {
-            shas.push(sha256_hex(&bytes));
-        }
-        shas.dedup();
-        for sha in shas {
-            owners.entry(sha).or_default().push(name.clone());
-        }
+        owners.entry(entry.sha256.clone()).or_default().push(name.clone());
     }
     owners
 }
@@ -468,6 +571,18 @@ fn check_name(name: &str, kind: NameKind) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::InvalidName { kind, name: name.to_string() })
+    }
+}
+
+/// Records consent to the flavor's declared fixed https hosts, as they are.
+fn trust_declared(entry: &mut AlerterEntry, flavor: &Flavor) {
+    for h in &flavor.info().hosts {
+        if let Ok(o) = Origin::parse_grant(h) {
+            let o = o.to_string();
+            if o.starts_with("https://") && !entry.trusted_hosts.contains(&o) {
+                entry.trusted_hosts.push(o);
+            }
+        }
     }
 }
 
@@ -493,6 +608,9 @@ fn apply_settings(
     check_known(info, pairs.iter().map(|(k, _)| k))?;
     for (key, value) in pairs {
         let secret = info.settings.iter().any(|s| s.name == key && s.secret.is_some());
+        if secret && value.contains(['\r', '\n']) {
+            return Err(Error::SecretWithLineBreak { alerter: alerter.to_string(), setting: key });
+        }
         if secret && SecretRef::parse(&value).is_none() && !value.is_empty() {
             secrets.entry(alerter.to_string()).or_default().insert(key.clone(), value);
             settings.insert(key.clone(), SecretRef { name: alerter.to_string(), key }.to_string());
@@ -509,6 +627,7 @@ fn check_alerter(
     name: &str,
     exists: bool,
     flavor: &Flavor,
+    source: &FlavorSource,
     entry: &AlerterEntry,
     secrets: &SecretMap,
 ) -> Result<Vec<Warning>, Error> {
@@ -516,25 +635,32 @@ fn check_alerter(
     let resolved = resolve_settings(name, exists, flavor, &entry.settings, &[], secrets, Unresolved::Note)?;
     let mut warnings: Vec<Warning> = resolved
         .unresolved
-        .into_iter()
-        .map(|reference| Warning::SecretNotSet { env_var: reference.env_var(), reference })
+        .iter()
+        .map(|reference| Warning::SecretNotSet { env_var: reference.env_var(), reference: reference.clone() })
         .collect();
-    for (origin, setting) in resolved.declared {
-        if explicit.contains(&origin) {
+    let by_default = resolved.granted_by_default(source.is_built_in(), &trusted_hosts(entry));
+    if !source.is_built_in() {
+        let origins: Vec<Origin> =
+            resolved.fixed_hosts().filter(|o| !explicit.contains(o) && !by_default.contains(o)).cloned().collect();
+        if !origins.is_empty() {
+            warnings.push(Warning::HostsNotConsented { origins });
+        }
+    }
+    for d in &resolved.declared {
+        let Some(setting) = &d.setting else { continue };
+        if explicit.contains(&d.origin) {
             continue;
         }
-        let reason = if origin.scheme != "https" {
+        let reason = if d.origin.scheme != "https" {
             GrantReason::PlainHttp
-        } else if origin.is_known_internal() {
+        } else if d.origin.is_known_internal() {
             GrantReason::InternalAddress
+        } else if !by_default.contains(&d.origin) {
+            GrantReason::FromDefault
         } else {
             continue;
         };
-        // Fixed hosts of the flavor that are not https are its author's
-        // business; warn about where the settings point.
-        if setting.is_some() {
-            warnings.push(Warning::NeedsGrant { origin, setting, reason });
-        }
+        warnings.push(Warning::NeedsGrant { origin: d.origin.clone(), setting: Some(setting.clone()), reason });
     }
     Ok(warnings)
 }

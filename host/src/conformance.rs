@@ -140,6 +140,7 @@ pub async fn run(path: &std::path::Path, given: &[(String, String)], limits: Lim
         flavor: "under_test".into(),
         settings,
         allow_hosts: vec![service.origin.clone()],
+        ..NewAlerter::default()
     })
     .await?;
     let alerter = host.alerter(Some("conformance"), &[]).await?;

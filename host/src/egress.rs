@@ -1,11 +1,15 @@
 //! The egress policy: which origins a flavor may reach.
 //!
 //! Parsed once into typed values. A request goes out only when its origin
-//! (`scheme://host:port`) is both declared by the flavor and granted to the
-//! alerter. Declared `https` origins are granted by default; anything else
-//! (plain http, a local stand-in) needs an explicit `--allow-host`. Private,
-//! loopback and link-local addresses are refused after DNS resolution unless
-//! their origin was granted explicitly.
+//! (`scheme://host:port`, compared exactly: `localhost.` is not
+//! `localhost`, another port is another origin) is both declared by the
+//! flavor and granted to the alerter. What is granted without an explicit
+//! `--allow-host` is the caller's to say ([`EgressPolicy::grant_by_default`]:
+//! the declared https origins of a built-in or trusted flavor, and those a
+//! setting the user gave points at); anything else, plain http or a local
+//! stand-in, needs `--allow-host`. Private, loopback and link-local
+//! addresses are refused, before and after DNS resolution, unless that
+//! exact origin was granted explicitly.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -46,7 +50,9 @@ impl Origin {
             return None;
         }
         let host = match url.host()? {
-            url::Host::Domain(d) => d.trim_end_matches('.').to_ascii_lowercase(),
+            // Kept as written (lowercase): `localhost.` is another origin
+            // than `localhost`, as it is for a browser.
+            url::Host::Domain(d) => d.to_ascii_lowercase(),
             url::Host::Ipv4(ip) => ip.to_string(),
             url::Host::Ipv6(ip) => ip.to_string(),
         };
@@ -67,7 +73,8 @@ impl Origin {
     /// Whether the origin is known to be internal without a DNS lookup: an
     /// internal IP literal, or `localhost` and its subdomains.
     pub fn is_known_internal(&self) -> bool {
-        self.ip().is_some_and(is_internal) || self.host == "localhost" || self.host.ends_with(".localhost")
+        let host = self.host.trim_end_matches('.');
+        self.ip().is_some_and(is_internal) || host == "localhost" || host.ends_with(".localhost")
     }
 }
 
@@ -110,12 +117,14 @@ impl Denial {
 pub struct EgressPolicy {
     alerter: String,
     declared: BTreeSet<Origin>,
+    by_default: BTreeSet<Origin>,
     explicit: BTreeSet<Origin>,
 }
 
 impl EgressPolicy {
     /// `declared`: the flavor's hosts resolved against the settings;
-    /// `explicit`: the alerter's `--allow-host` grants.
+    /// `explicit`: the alerter's `--allow-host` grants. Nothing else is
+    /// granted until [`EgressPolicy::grant_by_default`] says so.
     pub fn new(
         alerter: &str,
         declared: impl IntoIterator<Item = Origin>,
@@ -124,8 +133,18 @@ impl EgressPolicy {
         EgressPolicy {
             alerter: alerter.to_string(),
             declared: declared.into_iter().collect(),
+            by_default: BTreeSet::new(),
             explicit: explicit.into_iter().collect(),
         }
+    }
+
+    /// Also grants `origins` without an explicit grant: only `https` ones,
+    /// and only those declared (the declared https origins of a built-in
+    /// or trusted flavor, and those a setting given by the user points at).
+    pub fn grant_by_default(mut self, origins: impl IntoIterator<Item = Origin>) -> Self {
+        let declared = &self.declared;
+        self.by_default.extend(origins.into_iter().filter(|o| o.scheme == "https" && declared.contains(o)));
+        self
     }
 
     /// Origins declared by the flavor.
@@ -133,10 +152,15 @@ impl EgressPolicy {
         self.declared.iter()
     }
 
-    /// Whether `origin` is granted: explicitly, or by default as a declared
-    /// https origin.
+    /// Whether `origin` is granted: explicitly, or by default.
     pub fn granted(&self, origin: &Origin) -> bool {
-        self.explicit.contains(origin) || (origin.scheme == "https" && self.declared.contains(origin))
+        self.explicit.contains(origin) || self.by_default.contains(origin)
+    }
+
+    /// Whether `origin` was granted explicitly (`--allow-host`): only such
+    /// an origin may reach an internal address.
+    pub fn explicitly_granted(&self, origin: &Origin) -> bool {
+        self.explicit.contains(origin)
     }
 
     /// Checks an origin before any connection is made.
@@ -161,11 +185,6 @@ impl EgressPolicy {
         Ok(())
     }
 
-    /// Hosts whose names may resolve to internal addresses (explicit grants).
-    fn explicit_hosts(&self) -> BTreeSet<String> {
-        self.explicit.iter().map(|o| o.host.clone()).collect()
-    }
-
     /// One line explaining a denial, for the flavor (which may put it in its
     /// error). What to do about it is the caller's to word, from the
     /// [`Denial`] itself.
@@ -187,11 +206,13 @@ impl EgressPolicy {
         }
     }
 
-    /// A DNS resolver for reqwest that applies [`EgressPolicy::check_address`]
-    /// to every address a name resolves to (so a granted name cannot be
-    /// pointed at an internal address behind our back).
-    pub(crate) fn resolver(&self) -> Arc<PolicyResolver> {
-        Arc::new(PolicyResolver { explicit_hosts: self.explicit_hosts() })
+    /// A DNS resolver for requests to `origin` that applies
+    /// [`EgressPolicy::check_address`] to every address a name resolves to
+    /// (so a granted name cannot be pointed at an internal address behind
+    /// our back). Internal addresses are allowed per origin: only for this
+    /// exact origin, and only when it was granted explicitly.
+    pub(crate) fn resolver(&self, origin: &Origin) -> Arc<PolicyResolver> {
+        Arc::new(PolicyResolver { allow_internal: self.explicitly_granted(origin) })
     }
 }
 
@@ -234,16 +255,17 @@ pub(crate) struct InternalAddress {
     pub(crate) ip: IpAddr,
 }
 
-/// reqwest DNS resolver enforcing the internal-address rule.
+/// reqwest DNS resolver enforcing the internal-address rule for the one
+/// origin its client serves.
 #[derive(Debug)]
 pub(crate) struct PolicyResolver {
-    explicit_hosts: BTreeSet<String>,
+    allow_internal: bool,
 }
 
 impl reqwest::dns::Resolve for PolicyResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
-        let allow_internal = self.explicit_hosts.contains(&host);
+        let host = name.as_str().to_ascii_lowercase();
+        let allow_internal = self.allow_internal;
         Box::pin(async move {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if !allow_internal {
@@ -278,7 +300,10 @@ mod tests {
 
     #[test]
     fn default_grants_cover_declared_https_only() {
-        let p = EgressPolicy::new("a", [o("https://slack.com"), o("http://127.0.0.1:9")], []);
+        let declared = [o("https://slack.com"), o("http://127.0.0.1:9")];
+        let p = EgressPolicy::new("a", declared.clone(), []);
+        assert_eq!(p.check(&o("https://slack.com")), Err(Denial::NotGranted(o("https://slack.com"))), "no consent");
+        let p = p.grant_by_default(declared.iter().cloned().chain([o("https://evil.example")]));
         assert!(p.check(&o("https://slack.com")).is_ok());
         assert_eq!(p.check(&o("http://127.0.0.1:9")), Err(Denial::NotGranted(o("http://127.0.0.1:9"))));
         assert_eq!(p.check(&o("https://evil.example")), Err(Denial::NotDeclared(o("https://evil.example"))));
@@ -287,9 +312,67 @@ mod tests {
         assert_eq!(denial.origin().to_string(), "http://127.0.0.1:9", "the grant to add");
     }
 
+    /// Grants compare whole origins: scheme, host as written, port.
+    #[test]
+    fn grants_are_exact_origins() {
+        let granted = o("http://localhost:8080");
+        let declared = [
+            granted.clone(),
+            o("https://localhost:8080"),
+            o("http://localhost:8081"),
+            o("http://localhost.:8080"),
+            o("https://localhost:9999"),
+        ];
+        let p = EgressPolicy::new("a", declared.clone(), [granted.clone()]).grant_by_default(declared.clone());
+        assert!(p.check(&granted).is_ok());
+        assert!(p.explicitly_granted(&granted));
+        for other in &declared[1..] {
+            assert!(!p.explicitly_granted(other), "{other}");
+        }
+        assert_eq!(o("http://localhost.:8080").host, "localhost.");
+        assert!(o("http://localhost.:8080").is_known_internal());
+        assert!(o("http://a.localhost.").is_known_internal());
+        // A declared https localhost origin is granted by default but may
+        // not reach the internal address: only the explicit origin may.
+        assert!(matches!(
+            p.check_address(&o("https://localhost:9999"), "127.0.0.1".parse().unwrap()),
+            Err(Denial::PrivateAddress(..))
+        ));
+        assert!(p.check_address(&granted, "127.0.0.1".parse().unwrap()).is_ok());
+        assert!(p.resolver(&granted).allow_internal);
+        assert!(!p.resolver(&o("https://localhost:9999")).allow_internal);
+    }
+
+    /// Grant parsing as a table: what `--allow-host` accepts and how it prints.
+    #[test]
+    fn grant_parsing_table() {
+        let rows: &[(&str, Option<&str>)] = &[
+            ("https://slack.com", Some("https://slack.com")),
+            ("https://Slack.COM/", Some("https://slack.com")),
+            ("https://slack.com:443", Some("https://slack.com")),
+            ("http://127.0.0.1:8080", Some("http://127.0.0.1:8080")),
+            ("http://[::1]:8080", Some("http://[::1]:8080")),
+            ("http://localhost.:8080", Some("http://localhost.:8080")),
+            ("http://0x7f.1:80", Some("http://127.0.0.1")),
+            ("  https://x.example  ", Some("https://x.example")),
+            ("https://x.example/api", None),
+            ("https://x.example?x=1", None),
+            ("https://x.example#f", None),
+            ("https://u:p@x.example", None),
+            ("ftp://x.example", None),
+            ("x.example", None),
+            ("", None),
+            ("https://", None),
+        ];
+        for (text, want) in rows {
+            let got = Origin::parse_grant(text).ok().map(|o| o.to_string());
+            assert_eq!(got.as_deref(), *want, "{text:?}");
+        }
+    }
+
     #[test]
     fn internal_addresses_need_explicit_grants() {
-        let p = EgressPolicy::new("a", [o("https://10.0.0.1")], []);
+        let p = EgressPolicy::new("a", [o("https://10.0.0.1")], []).grant_by_default([o("https://10.0.0.1")]);
         assert!(matches!(p.check(&o("https://10.0.0.1")), Err(Denial::PrivateAddress(..))));
         let p = EgressPolicy::new("a", [o("https://10.0.0.1")], [o("https://10.0.0.1")]);
         assert!(p.check(&o("https://10.0.0.1")).is_ok());

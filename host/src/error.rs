@@ -74,6 +74,29 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+    /// The state directory is not private: not owned by the user, or
+    /// writable by group or others (who could then change the code that
+    /// runs or read the secrets).
+    #[error("state directory {path} is not safe to use: {problem}")]
+    UnsafeStateDir {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+        /// The command that fixes it (`chmod 700 DIR`).
+        fix: String,
+    },
+    /// The pinned copy of a registered flavor does not match the sha256 the
+    /// registry records for it: the state directory was tampered with.
+    #[error("the pinned component {path} does not match its recorded sha256 {expected} (found {found})")]
+    PinnedFlavorChanged {
+        /// The pinned copy.
+        path: PathBuf,
+        /// The sha256 recorded at registration.
+        expected: String,
+        /// The sha256 of the file now.
+        found: String,
+    },
     /// A file of the state directory cannot be parsed.
     #[error("{path} is not valid: {problem}")]
     StateFile {
@@ -129,11 +152,31 @@ pub enum Error {
         /// The name asked for.
         name: String,
     },
-    /// Built-in flavors cannot be removed.
-    #[error("flavor \"{name}\" is built in and cannot be removed")]
+    /// Built-in flavors cannot be removed, replaced or (un)trusted.
+    #[error("flavor \"{name}\" is built in: it cannot be removed, replaced or (un)trusted")]
     BuiltInFlavor {
         /// Its name.
         name: String,
+    },
+    /// A file registered under (or calling itself) a built-in flavor's name,
+    /// which is reserved.
+    #[error(
+        "flavor name \"{name}\" is reserved for the built-in flavor; {path} must be registered under another name"
+    )]
+    ReservedFlavorName {
+        /// The name.
+        name: String,
+        /// The file.
+        path: PathBuf,
+    },
+    /// A flavor is registered under this name already; replacing it needs
+    /// an explicit `--replace`.
+    #[error("a flavor is registered as \"{name}\" already")]
+    FlavorExists {
+        /// The name.
+        name: String,
+        /// The file given.
+        path: PathBuf,
     },
     /// A flavor cannot be removed while alerters use it.
     #[error("flavor \"{name}\" is used by alerter(s) {}", alerters.join(", "))]
@@ -152,6 +195,27 @@ pub enum Error {
         path: PathBuf,
         /// Why it does not load.
         error: Box<Error>,
+    },
+    /// A registered flavor has no pinned copy of the component it was
+    /// registered with, and the original file changed since.
+    #[error("flavor \"{name}\" has no pinned copy of the component it was registered with, and {path} is no longer that component")]
+    FlavorNotPinned {
+        /// The name it is registered under.
+        name: String,
+        /// The file it was registered from.
+        path: PathBuf,
+    },
+    /// `ask` through a flavor that is neither built in nor trusted: a flavor
+    /// reports who replied, so an approval gate is as trustworthy as it is.
+    #[error(
+        "alerter \"{alerter}\" cannot ask: its flavor \"{flavor}\" was registered from a file and is not trusted \
+         to report who replied"
+    )]
+    UntrustedFlavor {
+        /// The alerter.
+        alerter: String,
+        /// Its flavor.
+        flavor: String,
     },
     /// A required setting has no value.
     #[error("alerter \"{alerter}\" (flavor \"{flavor}\") needs setting `{setting}` ({description})")]
@@ -205,6 +269,37 @@ pub enum Error {
         /// The flavor.
         flavor: String,
         /// The secret setting given a value.
+        setting: String,
+    },
+    /// A flavor's `info()` declares something the host does not accept: a
+    /// bad name, control characters, a malformed slot, a secret origin not
+    /// among its hosts, ...
+    #[error("{what}: `info` is not acceptable: {problem}")]
+    InvalidFlavorInfo {
+        /// The file or built-in flavor.
+        what: String,
+        /// What is wrong, one line.
+        problem: String,
+    },
+    /// A flavor's default for a setting looks like a secret reference: a
+    /// flavor may not name secrets it was never given (defaults are literal).
+    #[error(
+        "{what}: the default of setting `{setting}` looks like a secret reference ({{{{name.key}}}}); a flavor's \
+         defaults are literal and may not name secrets"
+    )]
+    ReferenceInDefault {
+        /// The file or built-in flavor.
+        what: String,
+        /// The setting.
+        setting: String,
+    },
+    /// A secret value holds a line break (CR or LF), which no header or URL
+    /// may carry.
+    #[error("secret setting `{setting}` of alerter \"{alerter}\" has a value with a line break (CR or LF)")]
+    SecretWithLineBreak {
+        /// The alerter.
+        alerter: String,
+        /// The setting.
         setting: String,
     },
     /// A setting the flavor's hosts point at is not an http(s) URL.

@@ -4,7 +4,7 @@
 //! own last words (a Rust panic message, the end of a Python traceback).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::{Store, UpdateDeadline};
 
@@ -13,9 +13,10 @@ use crate::bindings::{v0_1, Contract};
 use crate::engine::RuntimeInner;
 use crate::error::{one_line, Error};
 use crate::net::Net;
-use crate::secrets::SecretSet;
+use crate::secrets::Redactor;
 use crate::store::CallState;
-use crate::wasi::{Capture, Captured};
+use crate::store::LimitHit;
+use crate::wasi::{Capture, Captured, OutputBudget};
 
 pub use wit::types::{
     Attachment, Capabilities, FlavorError, FlavorInfo, HeaderSlot, Level, Message, RateLimit, Rejection, RepliesPage,
@@ -49,6 +50,14 @@ pub enum CallError {
     /// The whole call took longer than the deadline.
     #[error("did not finish within {0:?} and was stopped")]
     Timeout(Duration),
+    /// It created more instances, memories, tables or table elements than
+    /// one call may; the text says which limit.
+    #[error("hit a limit and was stopped: {0}")]
+    Limit(String),
+    /// The host failed while serving the call (a bug in the host; it was
+    /// caught, and the host keeps serving).
+    #[error("the host failed while serving the call: {0}")]
+    Host(String),
 }
 
 impl CallError {
@@ -60,9 +69,10 @@ impl CallError {
         }
     }
 
-    /// The same error with `secrets` redacted from every text in it.
-    pub fn redacted(self, secrets: &SecretSet) -> CallError {
-        let r = |s: String| secrets.redact(&s);
+    /// The same error with every text in it through `redactor`: secrets
+    /// redacted, control characters removed, one line.
+    pub fn redacted(self, redactor: &Redactor) -> CallError {
+        let r = |s: String| redactor.clean(&s, true);
         match self {
             CallError::Flavor(e) => CallError::Flavor(match e {
                 FlavorError::InvalidSettings(m) => FlavorError::InvalidSettings(r(m)),
@@ -76,6 +86,8 @@ impl CallError {
                 FlavorError::Internal(m) => FlavorError::Internal(r(m)),
             }),
             CallError::Trap { message, detail } => CallError::Trap { message: r(message), detail: r(detail) },
+            CallError::Limit(m) => CallError::Limit(r(m)),
+            CallError::Host(m) => CallError::Host(r(m)),
             other => other,
         }
     }
@@ -164,7 +176,7 @@ impl Flavor {
         let mut flavor = Flavor { rt, pre, info: placeholder, sha256 };
         let invalid = |reason: String| Error::InvalidComponent { what: what.to_string(), reason };
         let info = flavor
-            .call(None, |bindings, store| {
+            .call(None, None, |bindings, store| {
                 Box::pin(async move {
                     match bindings {
                         Bindings::V0_2(b) => b.alerter_flavor_flavor().call_info(store).await,
@@ -174,9 +186,7 @@ impl Flavor {
             })
             .await
             .map_err(|e| invalid(format!("`info` failed: {e}")))?;
-        if info.name.trim().is_empty() {
-            return Err(invalid("`info` returned an empty name".into()));
-        }
+        crate::validate::validate_info(&info, flavor.contract(), what)?;
         flavor.info = info;
         Ok(flavor)
     }
@@ -212,7 +222,7 @@ impl Flavor {
         settings: &[(String, String)],
     ) -> Result<Capabilities, CallError> {
         let settings = settings.to_vec();
-        self.call(Some(net.clone()), move |b, store| {
+        self.call(Some(net.clone()), None, move |b, store| {
             Box::pin(async move {
                 match b {
                     Bindings::V0_2(b) => b.alerter_flavor_flavor().call_capabilities_for(store, &settings).await,
@@ -225,16 +235,28 @@ impl Flavor {
         .await
     }
 
-    /// Posts a message.
+    /// Posts a message (within the call timeout).
     pub async fn send(
         &self,
         net: &Arc<Net>,
         settings: &[(String, String)],
         message: &Message,
     ) -> Result<Sent, CallError> {
+        self.send_within(net, settings, message, None).await
+    }
+
+    /// Posts a message, within `deadline` too (a post with retries has one
+    /// deadline for all its attempts).
+    pub async fn send_within(
+        &self,
+        net: &Arc<Net>,
+        settings: &[(String, String)],
+        message: &Message,
+        deadline: Option<Instant>,
+    ) -> Result<Sent, CallError> {
         let settings = settings.to_vec();
         let message = message.clone();
-        self.call(Some(net.clone()), move |b, store| {
+        self.call(Some(net.clone()), deadline, move |b, store| {
             Box::pin(async move {
                 match b {
                     Bindings::V0_2(b) => b.alerter_flavor_flavor().call_send(store, &settings, &message).await,
@@ -261,7 +283,7 @@ impl Flavor {
         let settings = settings.to_vec();
         let reference = reference.to_string();
         let cursor = cursor.map(str::to_string);
-        self.call(Some(net.clone()), move |b, store| {
+        self.call(Some(net.clone()), None, move |b, store| {
             Box::pin(async move {
                 match b {
                     Bindings::V0_2(b) => {
@@ -298,7 +320,7 @@ impl Flavor {
         let settings = settings.to_vec();
         let reference = reference.to_string();
         let message = message.clone();
-        self.call(Some(net.clone()), move |b, store| {
+        self.call(Some(net.clone()), None, move |b, store| {
             Box::pin(async move {
                 match b {
                     Bindings::V0_2(b) => {
@@ -312,15 +334,44 @@ impl Flavor {
         .map_err(CallError::Flavor)
     }
 
-    /// Runs `f` in a fresh store under the limits.
-    async fn call<R, F>(&self, net: Option<Arc<Net>>, f: F) -> Result<R, CallError>
+    /// Runs `f` in a fresh store under the limits (the alerter's, or the
+    /// runtime's while describing), within `deadline` and the call timeout,
+    /// on a task of its own: a panic in the host while serving the call is
+    /// caught and becomes [`CallError::Host`].
+    async fn call<R, F>(&self, net: Option<Arc<Net>>, deadline: Option<Instant>, f: F) -> Result<R, CallError>
+    where
+        R: Send + 'static,
+        F: for<'a> FnOnce(&'a Bindings, &'a mut Store<CallState>) -> CallFuture<'a, R> + Send + 'static,
+    {
+        let this = self.clone();
+        let task = tokio::spawn(async move { this.call_here(net, deadline, f).await });
+        let abort = task.abort_handle();
+        let _abort = scopeguard(move || abort.abort());
+        match task.await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => {
+                tracing::error!(
+                    "{}: the host failed while serving the call (a bug); the call was stopped",
+                    self.label()
+                );
+                Err(CallError::Host("a bug in alerter stopped the call; the host keeps serving".into()))
+            }
+            Err(_) => Err(CallError::Host("the call was cancelled".into())),
+        }
+    }
+
+    async fn call_here<R, F>(&self, net: Option<Arc<Net>>, deadline: Option<Instant>, f: F) -> Result<R, CallError>
     where
         R: Send + 'static,
         F: for<'a> FnOnce(&'a Bindings, &'a mut Store<CallState>) -> CallFuture<'a, R> + Send,
     {
-        let limits = &self.rt.limits;
-        let (stdout, stderr) = (Capture::new(limits.max_output_bytes), Capture::new(limits.max_output_bytes));
-        let state = CallState::new(limits, net, self.label(), &stdout, &stderr);
+        let limits = net.as_ref().map_or(&self.rt.limits, |n| n.limits()).clone();
+        let started = Instant::now();
+        let own = started + limits.call_timeout;
+        let deadline = deadline.map_or(own, |d| d.min(own));
+        let output = OutputBudget::new(limits.max_output_bytes);
+        let (stdout, stderr) = (Capture::new(&output), Capture::new(&output));
+        let state = CallState::new(&limits, net, self.label(), (&stdout, &stderr, &output), deadline);
         let mut store = Store::new(&self.rt.engine, state);
         store.limiter(|s| &mut s.limiter);
         // Each tick while wasm runs costs one unit of the CPU budget; the
@@ -342,32 +393,61 @@ impl Flavor {
             };
             f(&bindings, &mut store).await
         };
-        let outcome = tokio::time::timeout(limits.call_timeout, run).await;
+        let outcome = tokio::time::timeout_at(deadline.into(), run).await;
         let s = store.data();
+        tracing::debug!(
+            target: "alerter::limits",
+            "{}: the call used {} bytes of linear memory and {} table elements in {} ms",
+            self.label(),
+            s.limiter.memory,
+            s.limiter.table_elements,
+            started.elapsed().as_millis()
+        );
         let (stdout, stderr) = (stdout.take(), stderr.take());
         self.log_output("stdout", &stdout, s);
         self.log_output("stderr", &stderr, s);
+        if output.dropped() > 0 {
+            tracing::info!(
+                target: "alerter::flavor",
+                "{}: {} bytes of output (stdout, stderr and log lines) dropped: over the budget of {} bytes per call",
+                self.label(),
+                output.dropped(),
+                limits.max_output_bytes
+            );
+        }
         match outcome {
-            Err(_) => Err(CallError::Timeout(limits.call_timeout)),
+            Err(_) => Err(CallError::Timeout(deadline.saturating_duration_since(started))),
             Ok(Ok(r)) => Ok(r),
-            Ok(Err(_)) if s.limiter.refused => Err(CallError::Memory(limits.memory_bytes >> 20)),
+            Ok(Err(_)) if s.limiter.hit == Some(LimitHit::Memory) => Err(CallError::Memory(limits.memory_bytes >> 20)),
+            Ok(Err(_)) if s.limiter.hit == Some(LimitHit::TableElements) => {
+                Err(CallError::Limit(format!("more than {} table elements in one call", limits.max_table_elements)))
+            }
             Ok(Err(_)) if s.cpu_ticks_left == 0 => Err(CallError::Cpu(limits.cpu)),
+            Ok(Err(e)) if count_limit(&e).is_some() => {
+                let (what, max) = match count_limit(&e) {
+                    Some("instance") => ("instances", limits.max_instances),
+                    Some("memory") => ("memories", limits.max_memories),
+                    _ => ("tables", limits.max_tables),
+                };
+                Err(CallError::Limit(format!("more than {max} {what} in one call")))
+            }
             Ok(Err(e)) => {
                 let detail = match e.downcast_ref::<wasmtime::Trap>() {
                     Some(trap) => trap.to_string(),
                     None => one_line(&e),
                 };
-                let detail = s.redact(&detail);
+                let detail = s.clean(&detail, true);
                 tracing::info!(target: "alerter::flavor", "{} trapped: {detail}", self.label());
-                let message = guest_message(&s.redact(&stderr.end_text())).unwrap_or_else(|| detail.clone());
+                let message = guest_message(&s.clean(&stderr.end_text(), false)).unwrap_or_else(|| detail.clone());
                 Err(CallError::Trap { message, detail })
             }
         }
     }
 
-    /// Writes what the guest printed on one stream to the log (info level).
+    /// Writes what the guest printed on one stream to the log (info
+    /// level), secrets redacted and control characters removed.
     fn log_output(&self, stream: &str, captured: &Captured, s: &CallState) {
-        let printed = s.redact(&captured.head_text());
+        let printed = s.clean(&captured.head_text(), false);
         if printed.trim().is_empty() {
             return;
         }
@@ -377,6 +457,27 @@ impl Flavor {
         };
         tracing::info!(target: "alerter::flavor", "{} printed on {stream}{more}:\n{}", self.label(), printed.trim_end());
     }
+}
+
+/// `instance`, `memory` or `table` when wasmtime refused to create one
+/// more than the limiter allows.
+fn count_limit(e: &wasmtime::Error) -> Option<&'static str> {
+    let text = format!("{e:#}");
+    let rest = text.split("resource limit exceeded: ").nth(1)?;
+    ["instance", "memory", "table"].into_iter().find(|w| rest.starts_with(&format!("{w} count")))
+}
+
+/// Runs `f` when dropped.
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
 }
 
 /// The guest's own last words on stderr, on one line: a Rust panic as

@@ -15,7 +15,7 @@ use crate::bindings::{Contract, CONTRACT_PACKAGE, CONTRACT_VERSION};
 use crate::egress::EgressPolicy;
 use crate::engine::Runtime;
 use crate::error::Error;
-use crate::flavor::{Capabilities, FlavorInfo, SecretSlot};
+use crate::flavor::{Capabilities, FlavorInfo};
 use crate::limits::Limits;
 use crate::net::Net;
 use crate::secrets::SecretSet;
@@ -165,12 +165,11 @@ pub async fn inspect(bytes: &[u8], what: &str, limits: Limits) -> Result<Inspect
     Ok(inspection)
 }
 
-/// The fix for a load error: its own text says it (the host words every
-/// refusal with what to do).
+/// The fix for a load error (its text says what is wrong).
 fn fix_of(e: &Error) -> String {
     match e {
-        Error::InvalidComponent { .. } => "see the reason above; rebuild the component".into(),
-        _ => "see the reason above".into(),
+        Error::InvalidComponent { .. } => "rebuild the component for wit/flavor.wit".into(),
+        _ => "change what `info` declares, as the reason says, and rebuild".into(),
     }
 }
 
@@ -214,92 +213,45 @@ fn import_kind(name: &str) -> ImportKind {
     }
 }
 
-/// What is wrong with what a flavor says about itself.
+/// What is worth fixing in what a flavor says about itself, beyond what
+/// the host refuses at load (`validate.rs`: names, hosts, slots, secret
+/// origins, reference-looking defaults): a name that is not lowercase, no
+/// description, a version that is not semver, plain http hosts, settings
+/// without a description, secrets with a default, capabilities that do not
+/// fit together.
 pub fn info_problems(info: &FlavorInfo) -> Vec<Problem> {
     let mut out = Vec::new();
-    let mut problem = |what: String, fix: String| out.push(Problem { what, fix });
-    if info.name.is_empty() || !info.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
-        problem(format!("its name `{}` is not a short lowercase name", info.name), "name it like `my-chat` in info".into());
+    let mut problem = |what: String, fix: &str| out.push(Problem { what, fix: fix.to_string() });
+    if info.name.chars().any(|c| c.is_ascii_uppercase()) {
+        problem(format!("its name `{}` is not lowercase", info.name), "name it like `my-chat` in info");
     }
     if info.description.trim().is_empty() {
-        problem("it has no description".into(), "say in one line what it talks to, in info.description".into());
+        problem("it has no description".into(), "say in one line what it talks to, in info.description");
     }
-    let semver = info.version.split('.').count() == 3 && info.version.split(['.', '-', '+']).take(3).all(|p| p.parse::<u64>().is_ok());
-    if !semver {
-        problem(format!("its version `{}` is not semver", info.version), "use MAJOR.MINOR.PATCH, e.g. 0.1.0".into());
+    let numbers = info.version.split(['-', '+']).next().unwrap_or("");
+    if numbers.split('.').count() != 3 || !numbers.split('.').all(|p| p.parse::<u64>().is_ok()) {
+        problem(format!("its version `{}` is not semver", info.version), "use MAJOR.MINOR.PATCH, e.g. 0.1.0");
     }
-    let hosts: Vec<&str> = info.hosts.iter().map(String::as_str).collect();
-    let setting = |name: &str| info.settings.iter().find(|s| s.name == name);
-    for host in &hosts {
-        if let Some(name) = host.strip_prefix('{').and_then(|h| h.strip_suffix('}')) {
-            if setting(name).is_none() {
-                problem(format!("host `{host}` names no setting"), format!("declare a setting `{name}` or fix the host"));
-            }
-        } else if host.starts_with("http://") {
-            problem(
-                format!("host `{host}` is plain http: nothing protects the requests, and users must grant it by hand"),
-                "use https".into(),
-            );
-        } else if !host.starts_with("https://") || crate::egress::Origin::of_url_str(host).is_none() {
-            problem(format!("host `{host}` is not an origin"), "write https://host[:port], or {setting}".into());
-        }
+    for host in info.hosts.iter().filter(|h| h.starts_with("http://")) {
+        problem(
+            format!("host `{host}` is plain http: nothing protects its requests, and users must grant it by hand"),
+            "use https",
+        );
     }
-    for (i, s) in info.settings.iter().enumerate() {
-        if info.settings[..i].iter().any(|o| o.name == s.name) {
-            problem(format!("setting `{}` is declared twice", s.name), "declare each setting once".into());
-        }
+    for s in &info.settings {
         if s.description.trim().is_empty() {
-            problem(format!("setting `{}` has no description", s.name), "describe it in one line".into());
+            problem(format!("setting `{}` has no description", s.name), "describe it in one line");
         }
-        if let Some(d) = &s.default {
-            if crate::secrets::SecretRef::parse(d).is_some() || (d.contains("{{") && d.contains("}}")) {
-                problem(
-                    format!("setting `{}` has a default that looks like a secret reference ({d})", s.name),
-                    "defaults are literal, and the host refuses a flavor whose default looks like {{name.key}}: \
-                     drop it, or use a plain value"
-                        .into(),
-                );
-            }
-        }
-        let Some(spec) = &s.secret else { continue };
-        if s.default.is_some() {
-            problem(format!("secret `{}` has a default", s.name), "a secret comes from the user: drop the default".into());
-        }
-        if spec.origins.is_empty() {
-            problem(
-                format!("secret `{}` declares no origins, so it can be sent nowhere", s.name),
-                "list the origins it may go to in its secret-spec (e.g. https://api.example.com or {url})".into(),
-            );
-        }
-        for origin in &spec.origins {
-            let own = matches!(spec.slot, SecretSlot::Url) && *origin == format!("{{{}}}", s.name);
-            if !own && !hosts.contains(&origin.as_str()) {
-                problem(
-                    format!("secret `{}` may go to `{origin}`, which is not among the hosts", s.name),
-                    format!("add `{origin}` to info.hosts, or drop it from the secret's origins"),
-                );
-            }
-        }
-        let format_ok = match &spec.slot {
-            SecretSlot::Header(h) => h.format.matches("{}").count() == 1 && !h.name.trim().is_empty(),
-            SecretSlot::PathSegment(t) => t.matches("{}").count() == 1 && !t.contains('/'),
-            SecretSlot::Url => true,
-        };
-        if !format_ok {
-            problem(
-                format!("secret `{}` has a malformed slot", s.name),
-                "a header slot needs a name and a format with exactly one {}; a path segment template has one {} \
-                 and no /"
-                    .into(),
-            );
+        if s.secret.is_some() && s.default.is_some() {
+            problem(format!("secret `{}` has a default", s.name), "a secret comes from the user: drop the default");
         }
     }
     let c = &info.capabilities;
     if !c.post {
-        problem("it cannot post (capabilities.post is false)".into(), "every flavor posts: set post".into());
+        problem("it cannot post (capabilities.post is false)".into(), "every flavor posts: set post");
     }
     if c.reactions && !c.read_replies {
-        problem("it lists reactions but cannot read replies".into(), "set read-replies, or clear reactions".into());
+        problem("it lists reactions but cannot read replies".into(), "set read-replies, or clear reactions");
     }
     out
 }
@@ -307,7 +259,7 @@ pub fn info_problems(info: &FlavorInfo) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flavor::{HeaderSlot, SecretSpec, SettingSpec};
+    use crate::flavor::{HeaderSlot, SecretSlot, SecretSpec, SettingSpec};
 
     fn info() -> FlavorInfo {
         FlavorInfo {
@@ -345,23 +297,17 @@ mod tests {
     fn each_problem_is_named_with_its_fix() {
         let mut bad = info();
         bad.description.clear();
-        bad.hosts = vec!["http://chat.example.com".into(), "{nope}".into()];
-        bad.settings[0].secret.as_mut().unwrap().origins.clear();
-        bad.settings.push(SettingSpec {
-            name: "channel".into(),
-            description: "Channel".into(),
-            required: false,
-            default: Some("{{ci.channel}}".into()),
-            secret: None,
-        });
+        bad.version = "1.0".into();
+        bad.hosts.push("http://chat.example.com".into());
+        bad.settings[0].description.clear();
+        bad.capabilities.reactions = true;
+        bad.capabilities.read_replies = false;
         let problems = info_problems(&bad);
         let whats: Vec<&str> = problems.iter().map(|p| p.what.as_str()).collect();
         assert_eq!(problems.len(), 5, "{whats:#?}");
-        assert!(whats[0].contains("no description"));
-        assert!(whats[1].contains("plain http"));
-        assert!(whats[2].contains("names no setting"));
-        assert!(whats[3].contains("declares no origins"));
-        assert!(whats[4].contains("looks like a secret reference"));
+        for (what, want) in whats.iter().zip(["no description", "not semver", "plain http", "no description", "reactions"]) {
+            assert!(what.contains(want), "{what:?} should say {want:?}");
+        }
         assert!(problems.iter().all(|p| !p.fix.is_empty()));
     }
 

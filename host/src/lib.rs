@@ -43,8 +43,10 @@ mod limits;
 mod net;
 mod run;
 mod secrets;
+mod slots;
 mod state;
 mod store;
+mod validate;
 mod wasi;
 
 pub use crate::alerter::{Alerter, FlavorSource, Host};
@@ -55,7 +57,7 @@ pub use crate::ask::{
 pub use crate::bindings::{Contract, CONTRACT_MAJOR_MINOR, CONTRACT_PACKAGE, CONTRACT_VERSION, SUPPORTED_CONTRACTS};
 pub use crate::config::{
     AlerterChanges, AlerterDescription, AlerterSaved, AlerterSummary, CacheInfo, FlavorChange, FlavorRegistered,
-    GrantReason, NewAlerter, Warning,
+    FlavorRegistration, GrantReason, NewAlerter, Warning,
 };
 pub use crate::egress::{Denial, EgressPolicy, Origin};
 pub use crate::engine::{CacheEntry, CompileSource, Pruned, Runtime};
@@ -64,7 +66,10 @@ pub use crate::flavor::{
     Attachment, CallError, Capabilities, Flavor, FlavorError, FlavorInfo, HeaderSlot, Level, Message, RateLimit,
     Rejection, RepliesPage, Reply, ReplyKind, SecretSlot, SecretSpec, Sent, SettingSpec,
 };
-pub use crate::limits::Limits;
-pub use crate::net::Net;
+pub use crate::limits::{LimitOverrides, Limits};
+pub use crate::net::{Net, ALLOWED_METHODS, FORBIDDEN_HEADERS};
 pub use crate::run::{command_alert, report, run_command, Finished, On};
-pub use crate::secrets::{SecretRef, SecretSet};
+pub use crate::secrets::{
+    env_secret_values, looks_like_reference, strip_controls, Redactor, SecretEntry, SecretRef, SecretSet, REDACTED,
+};
+pub use crate::slots::{check_origin, place, Misplaced, Placed, Spot};

@@ -73,11 +73,18 @@ impl Finished {
 pub const MAX_TAIL_CHARS: usize = 2800;
 
 /// Runs `argv`, passing its stdout/stderr through and keeping the last
-/// `tail_lines` lines.
+/// `tail_lines` lines. The command does not inherit the `ALERTER_SECRET_*`
+/// variables (the secrets of alerter, not of the command).
 pub async fn run_command(argv: &[String], tail_lines: usize) -> Result<Finished, Error> {
     let (program, args) = argv.split_first().ok_or(Error::NoCommand)?;
     let started = Instant::now();
-    let mut child = tokio::process::Command::new(program)
+    let mut command = tokio::process::Command::new(program);
+    for (key, _) in std::env::vars_os() {
+        if key.as_encoded_bytes().starts_with(crate::secrets::SECRET_ENV_PREFIX.as_bytes()) {
+            command.env_remove(&key);
+        }
+    }
+    let mut child = command
         .args(args)
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())

@@ -1,17 +1,29 @@
-//! Secrets: references, the owner-only secret store, and the placeholders a
-//! flavor sees instead of plaintext.
+//! Secrets: references, the placeholders a flavor sees instead of values,
+//! the secrets of one alerter bound to their slots and origins
+//! ([`SecretSet`]), and the one [`Redactor`] every text leaving the host
+//! goes through.
 //!
-//! A secret setting's value is a literal or a reference `{{name.key}}`. A
-//! reference resolves from the environment variable
-//! `ALERTER_SECRET_<NAME>_<KEY>` first (handy in CI), then from the store
-//! (`secrets.toml` in the state dir, mode 0600). The flavor receives a
-//! placeholder; the host swaps in the real value in outgoing URLs and
-//! headers, swaps it back out of responses, and redacts it from logs and
-//! errors.
+//! A secret setting's value, as the user gave it, is a literal or a
+//! reference `{{name.key}}`. A reference resolves from the environment
+//! variable `ALERTER_SECRET_<NAME>_<KEY>` first (handy in CI), then from the
+//! store (`secrets.toml` in the state dir, mode 0600). Only values the user
+//! gave this alerter are resolved: a flavor's default never is.
+//!
+//! The flavor receives a random placeholder (`[A-Za-z0-9_-]` only, fresh for
+//! every alerter resolved) and may write it only where the setting's
+//! [`SecretSlot`] says (see `slots.rs`). Responses come back with the value
+//! masked in every form a service may echo it in, and every text that
+//! leaves the host (errors, log lines, references, links, ask outcomes,
+//! captured output) is redacted and stripped of control characters.
 
 use std::collections::BTreeMap;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use base64::Engine as _;
+
+use crate::egress::Origin;
 use crate::error::Error;
+use crate::flavor::SecretSlot;
 
 /// Secrets on disk: `name -> key -> value`.
 pub type SecretMap = BTreeMap<String, BTreeMap<String, String>>;
@@ -38,7 +50,7 @@ impl SecretRef {
         let up = |s: &str| {
             s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
         };
-        format!("ALERTER_SECRET_{}_{}", up(&self.name), up(&self.key))
+        format!("{SECRET_ENV_PREFIX}{}_{}", up(&self.name), up(&self.key))
     }
 
     /// Looks the reference up: environment first, then the store.
@@ -62,39 +74,117 @@ impl std::fmt::Display for SecretRef {
     }
 }
 
+/// The prefix of the environment variables that hold secrets.
+pub const SECRET_ENV_PREFIX: &str = "ALERTER_SECRET_";
+
+/// Whether `text` looks like a secret reference (has `{{` … `}}`): what a
+/// flavor's default may never be.
+pub fn looks_like_reference(text: &str) -> bool {
+    text.find("{{").is_some_and(|at| text[at..].contains("}}"))
+}
+
 /// Names and keys: letters, digits, `_` and `-`.
 pub(crate) fn valid_ident(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// The secrets of one call: each real value with the placeholder the flavor
-/// sees instead.
+/// The values of every `ALERTER_SECRET_*` environment variable (at least
+/// [`MIN_MASKED_LEN`] long): masked out of messages and removed from the
+/// environment of `alerter run`'s command.
+pub fn env_secret_values() -> Vec<String> {
+    std::env::vars_os()
+        .filter(|(k, _)| k.as_encoded_bytes().starts_with(SECRET_ENV_PREFIX.as_bytes()))
+        .filter_map(|(_, v)| v.into_string().ok())
+        .filter(|v| v.len() >= MIN_MASKED_LEN)
+        .collect()
+}
+
+/// One secret of an alerter: the value, the placeholder the flavor holds
+/// instead, where the value may go and towards which origins.
+#[derive(Debug, Clone)]
+pub struct SecretEntry {
+    /// The setting it is the value of.
+    pub setting: String,
+    /// What the flavor holds instead.
+    pub placeholder: String,
+    /// The value.
+    pub(crate) value: String,
+    /// Where in a request it may go.
+    pub slot: SecretSlot,
+    /// The origins it may be sent to (the spec's, resolved against the
+    /// settings).
+    pub origins: Vec<Origin>,
+}
+
+impl SecretEntry {
+    /// `{{secret:token}}`: how the placeholder is shown in texts about a
+    /// request.
+    pub fn shown(&self) -> String {
+        format!("{{{{secret:{}}}}}", self.setting)
+    }
+
+    /// The rule, for errors: ``secret `token` may only go in header
+    /// `authorization` as `Bearer {}` towards https://slack.com``.
+    pub fn rule(&self) -> String {
+        let slot = match &self.slot {
+            SecretSlot::Header(h) => format!("in header `{}` as `{}`", h.name.to_ascii_lowercase(), h.format),
+            SecretSlot::Url => "as the whole URL (optionally followed by `/…` or `?…`)".to_string(),
+            SecretSlot::PathSegment(t) => format!("as a whole URL path segment `{t}`"),
+        };
+        let towards = if self.origins.is_empty() {
+            "no origin".to_string()
+        } else {
+            self.origins.iter().map(Origin::to_string).collect::<Vec<_>>().join(", ")
+        };
+        format!("secret `{}` may only go {slot} towards {towards}", self.setting)
+    }
+}
+
+/// The secrets of one alerter, each bound to its slot and origins.
 #[derive(Debug, Clone, Default)]
 pub struct SecretSet {
-    entries: Vec<(String, String)>,
-    nonce: String,
+    entries: Vec<SecretEntry>,
 }
 
 /// Shown in place of a secret in logs, errors and `describe`.
 pub const REDACTED: &str = "****";
 
+/// Values shorter than this are not masked at all (they would mask
+/// ordinary text); derived forms shorter than [`MIN_DERIVED_LEN`] neither.
+pub const MIN_MASKED_LEN: usize = 3;
+/// Shortest derived form (encoding) of a secret that is masked.
+pub const MIN_DERIVED_LEN: usize = 8;
+/// A run of this many consecutive characters of a secret is masked wherever
+/// it appears (catches a secret split in parts).
+pub const SECRET_RUN_LEN: usize = 12;
+/// A path segment or query value of a URL secret at least this long is
+/// masked on its own (a webhook's id and token, answered separately).
+pub const URL_PART_LEN: usize = 8;
+
 impl SecretSet {
-    /// An empty set with a fresh random nonce, so text from outside (a
-    /// message, a response) cannot forge a placeholder.
+    /// An empty set.
     pub fn new() -> Self {
-        let nonce: u64 = rand::random();
-        SecretSet { entries: Vec::new(), nonce: format!("{nonce:016x}") }
+        SecretSet::default()
     }
 
-    /// Registers `value` for setting `key`; returns the placeholder to hand
-    /// to the flavor.
-    pub fn add(&mut self, key: &str, value: String) -> String {
-        let placeholder =
-            format!("alerter-secret-{}-{}", self.nonce, key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
-        self.entries.push((placeholder.clone(), value));
-        // Longest values first, so a secret containing another is redacted whole.
-        self.entries.sort_by_key(|e| std::cmp::Reverse(e.1.len()));
+    /// Binds `value` of `setting` to `slot` and `origins`; returns the
+    /// placeholder to hand to the flavor: random, unguessable, made of
+    /// `[A-Za-z0-9_-]`.
+    pub fn bind(&mut self, setting: &str, value: String, slot: SecretSlot, origins: Vec<Origin>) -> String {
+        let placeholder = format!("alerter-secret-{:032x}", rand::random::<u128>());
+        self.entries.push(SecretEntry {
+            setting: setting.to_string(),
+            placeholder: placeholder.clone(),
+            value,
+            slot,
+            origins,
+        });
         placeholder
+    }
+
+    /// The entries.
+    pub fn entries(&self) -> &[SecretEntry] {
+        &self.entries
     }
 
     /// True when no secrets are held.
@@ -102,75 +192,303 @@ impl SecretSet {
         self.entries.is_empty()
     }
 
-    /// Replaces placeholders with real values (outgoing URL and headers).
-    pub fn substitute(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (ph, value) in &self.entries {
-            if out.contains(ph.as_str()) {
-                out = out.replace(ph.as_str(), value);
+    /// The redactor for these secrets and `extra` values (masked like
+    /// secrets, without a placeholder: `ALERTER_SECRET_*` values).
+    pub fn redactor(&self, extra: &[String]) -> Redactor {
+        Redactor::new(&self.entries, extra)
+    }
+}
+
+/// What a pattern of the [`Redactor`] stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A secret's exact value (entry index; `None` for an extra value).
+    Value(Option<usize>),
+    /// An encoding or part of a secret.
+    Derived,
+    /// A secret's placeholder (entry index).
+    Placeholder(usize),
+}
+
+/// How [`Redactor`] replaces what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Responses to the flavor: exact values become their placeholder,
+    /// anything derived `****`; placeholders stay.
+    Mask,
+    /// Text for people: values, derived forms and placeholders all `****`.
+    Redact,
+    /// Texts about a request: placeholders shown as `{{secret:NAME}}`,
+    /// values and derived forms `****`.
+    Show,
+}
+
+/// Finds secrets in text and bytes, in every form a service or a flavor may
+/// turn them into, and replaces them. One per alerter; everything that
+/// leaves the host goes through it.
+///
+/// Forms of each value: exact, lowercase, uppercase, percent-encoded (only
+/// what needs it, and every byte; both hex cases), JSON-escaped (`\/`, and
+/// every character `\uXXXX`), base64 and base64url at the three alignments
+/// (the characters that depend on neighbouring bytes trimmed), reversed,
+/// hex (both cases); any run of [`SECRET_RUN_LEN`] consecutive characters
+/// of it in any case (a secret split in parts); and for a URL secret each
+/// path segment or query value of at least [`URL_PART_LEN`] characters
+/// that looks like an id or a token.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    placeholders: Vec<(String, String)>,
+    main: Option<(AhoCorasick, Vec<Kind>)>,
+    runs: Option<AhoCorasick>,
+}
+
+impl Redactor {
+    fn new(entries: &[SecretEntry], extra: &[String]) -> Redactor {
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut kinds: Vec<Kind> = Vec::new();
+        let mut runs: Vec<Vec<u8>> = Vec::new();
+        let add = |pattern: Vec<u8>, kind: Kind, patterns: &mut Vec<Vec<u8>>, kinds: &mut Vec<Kind>| {
+            let long_enough = match kind {
+                Kind::Derived => pattern.len() >= MIN_DERIVED_LEN,
+                _ => pattern.len() >= MIN_MASKED_LEN,
+            };
+            if long_enough && !patterns.contains(&pattern) {
+                patterns.push(pattern);
+                kinds.push(kind);
             }
-        }
-        out
-    }
-
-    /// Replaces real values with their placeholders (responses going back to
-    /// the flavor).
-    pub fn mask(&self, text: &str) -> String {
-        self.replace_values(text, |ph| ph.to_string())
-    }
-
-    /// Replaces real values and placeholders with `****` (logs and errors).
-    pub fn redact(&self, text: &str) -> String {
-        let mut out = self.replace_values(text, |_| REDACTED.to_string());
-        for (ph, _) in &self.entries {
-            if out.contains(ph.as_str()) {
-                out = out.replace(ph.as_str(), REDACTED);
-            }
-        }
-        out
-    }
-
-    /// [`SecretSet::mask`] for bytes; leaves non-UTF-8 bodies as they are
-    /// unless a secret occurs in them byte-for-byte.
-    pub fn mask_bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
-        if self.entries.iter().all(|(_, v)| v.is_empty() || !contains(&bytes, v.as_bytes())) {
-            return bytes;
-        }
-        let mut out = bytes;
-        for (ph, value) in &self.entries {
-            if value.is_empty() {
+        };
+        let values = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (Some(i), e.value.as_str(), matches!(e.slot, SecretSlot::Url)))
+            .chain(extra.iter().map(|v| (None, v.as_str(), false)));
+        for (index, value, is_url) in values {
+            add(value.as_bytes().to_vec(), Kind::Value(index), &mut patterns, &mut kinds);
+            if value.len() < MIN_MASKED_LEN {
                 continue;
             }
-            out = replace_bytes(&out, value.as_bytes(), ph.as_bytes());
-        }
-        out
-    }
-
-    fn replace_values(&self, text: &str, with: impl Fn(&str) -> String) -> String {
-        let mut out = text.to_string();
-        for (ph, value) in &self.entries {
-            if !value.is_empty() && out.contains(value.as_str()) {
-                out = out.replace(value.as_str(), &with(ph));
+            for form in derived_forms(value) {
+                add(form, Kind::Derived, &mut patterns, &mut kinds);
+            }
+            if is_url {
+                for part in url_parts(value) {
+                    add(part.into_bytes(), Kind::Derived, &mut patterns, &mut kinds);
+                }
+            }
+            // For a URL secret only what follows the origin is secret (the
+            // origin is shown in grants and denials).
+            let secret_part = if is_url { after_origin(value) } else { value };
+            let chars: Vec<char> = secret_part.chars().collect();
+            if chars.len() > SECRET_RUN_LEN {
+                // In a URL an all-digit run is part of an id (a Discord
+                // webhook's snowflake): ids made at about the same time share
+                // long prefixes, so such runs would mask other ids. The id
+                // itself is masked whole (see `url_parts`).
+                for w in chars.windows(SECRET_RUN_LEN).filter(|w| !is_url || !w.iter().all(char::is_ascii_digit)) {
+                    let run: String = w.iter().collect();
+                    runs.push(run.into_bytes());
+                }
             }
         }
+        for (i, e) in entries.iter().enumerate() {
+            add(e.placeholder.as_bytes().to_vec(), Kind::Placeholder(i), &mut patterns, &mut kinds);
+        }
+        runs.sort();
+        runs.dedup();
+        let main = (!patterns.is_empty())
+            .then(|| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok())
+            .flatten()
+            .map(|ac| (ac, kinds));
+        let runs = (!runs.is_empty())
+            .then(|| AhoCorasickBuilder::new().ascii_case_insensitive(true).build(&runs).ok())
+            .flatten();
+        Redactor { placeholders: entries.iter().map(|e| (e.placeholder.clone(), e.shown())).collect(), main, runs }
+    }
+
+    /// True when there is nothing to find.
+    pub fn is_empty(&self) -> bool {
+        self.main.is_none()
+    }
+
+    fn replace(&self, bytes: &[u8], mode: Mode) -> Vec<u8> {
+        let Some((ac, kinds)) = &self.main else { return bytes.to_vec() };
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut last = 0;
+        for m in ac.find_iter(bytes) {
+            out.extend_from_slice(&bytes[last..m.start()]);
+            let kind = kinds[m.pattern().as_usize()];
+            match (mode, kind) {
+                (Mode::Mask, Kind::Value(Some(i))) => out.extend_from_slice(self.placeholders[i].0.as_bytes()),
+                (Mode::Mask, Kind::Placeholder(_)) => out.extend_from_slice(&bytes[m.start()..m.end()]),
+                (Mode::Show, Kind::Placeholder(i)) => out.extend_from_slice(self.placeholders[i].1.as_bytes()),
+                _ => out.extend_from_slice(REDACTED.as_bytes()),
+            }
+            last = m.end();
+        }
+        out.extend_from_slice(&bytes[last..]);
+        self.mask_runs(out)
+    }
+
+    /// Replaces every run of [`SECRET_RUN_LEN`] characters of a secret (any
+    /// case) with `****`, overlapping runs merged.
+    fn mask_runs(&self, bytes: Vec<u8>) -> Vec<u8> {
+        let Some(ac) = &self.runs else { return bytes };
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for m in ac.find_overlapping_iter(&bytes) {
+            match spans.last_mut() {
+                Some(last) if m.start() <= last.1 => last.1 = last.1.max(m.end()),
+                _ => spans.push((m.start(), m.end())),
+            }
+        }
+        if spans.is_empty() {
+            return bytes;
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut last = 0;
+        for (start, end) in spans {
+            out.extend_from_slice(&bytes[last..start]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            last = end;
+        }
+        out.extend_from_slice(&bytes[last..]);
         out
+    }
+
+    fn replace_text(&self, text: &str, mode: Mode) -> String {
+        if self.main.is_none() {
+            return text.to_string();
+        }
+        let out = self.replace(text.as_bytes(), mode);
+        // Patterns are whole UTF-8 strings or ASCII, but a run may cut a
+        // multi-byte character of the secret: stay valid UTF-8 regardless.
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// A response for the flavor: each exact value becomes its placeholder,
+    /// every derived form `****`.
+    pub fn mask_bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
+        if self.main.is_none() {
+            return bytes;
+        }
+        self.replace(&bytes, Mode::Mask)
+    }
+
+    /// [`Redactor::mask_bytes`] for text (a response header).
+    pub fn mask(&self, text: &str) -> String {
+        self.replace_text(text, Mode::Mask)
+    }
+
+    /// Text for people: every value, derived form and placeholder `****`.
+    pub fn redact(&self, text: &str) -> String {
+        self.replace_text(text, Mode::Redact)
+    }
+
+    /// [`Redactor::redact`] for bytes (an attachment).
+    pub fn redact_bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
+        if self.main.is_none() {
+            return bytes;
+        }
+        self.replace(&bytes, Mode::Redact)
+    }
+
+    /// Text about a request the flavor wrote: placeholders as
+    /// `{{secret:NAME}}`, any value or derived form `****`.
+    pub fn show(&self, text: &str) -> String {
+        strip_controls(&self.replace_text(text, Mode::Show), true)
+    }
+
+    /// [`Redactor::redact`], then control characters removed: one line when
+    /// `one_line`, else `\n` kept (a block meant to be multi-line).
+    pub fn clean(&self, text: &str, one_line: bool) -> String {
+        strip_controls(&self.redact(text), one_line)
     }
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+/// The derived forms of `value` (see [`Redactor`]), without the exact one.
+fn derived_forms(value: &str) -> Vec<Vec<u8>> {
+    let bytes = value.as_bytes();
+    let mut forms: Vec<String> = vec![value.to_lowercase(), value.to_uppercase(), value.chars().rev().collect()];
+    for upper in [true, false] {
+        forms.push(percent_encode(bytes, upper, false));
+        forms.push(percent_encode(bytes, upper, true));
+        forms.push(if upper { hex::encode_upper(bytes) } else { hex::encode(bytes) });
+        let unicode: String =
+            value.encode_utf16().map(|u| if upper { format!("\\u{u:04X}") } else { format!("\\u{u:04x}") }).collect();
+        forms.push(unicode);
+    }
+    forms.push(value.replace('/', "\\/"));
+    for engine in [&base64::engine::general_purpose::STANDARD, &base64::engine::general_purpose::URL_SAFE] {
+        for offset in 0..3usize {
+            let mut shifted = vec![0u8; offset];
+            shifted.extend_from_slice(bytes);
+            let encoded = engine.encode(&shifted);
+            // Characters fully determined by the value: bits [8·offset,
+            // 8·(offset+len)) cover characters ceil(8·offset/6) up to
+            // floor(8·(offset+len)/6) (exclusive).
+            let first = (8 * offset).div_ceil(6);
+            let end = (8 * (offset + bytes.len())) / 6;
+            if let Some(core) = encoded.get(first..end) {
+                forms.push(core.to_string());
+            }
+        }
+    }
+    forms.retain(|f| f != value);
+    forms.into_iter().map(String::into_bytes).collect()
 }
 
-fn replace_bytes(hay: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(hay.len());
-    let mut i = 0;
-    while i < hay.len() {
-        if hay[i..].starts_with(needle) {
-            out.extend_from_slice(with);
-            i += needle.len();
+/// What follows `scheme://authority` in a URL (the whole text when it is
+/// not one).
+fn after_origin(url: &str) -> &str {
+    let Some(rest_at) = url.find("://").map(|i| i + 3) else { return url };
+    match url[rest_at..].find(['/', '?', '#']) {
+        Some(i) => &url[rest_at + i..],
+        None => "",
+    }
+}
+
+/// `%XX` for every byte (`all`), or for every byte but the unreserved ones.
+fn percent_encode(bytes: &[u8], upper: bool, all: bool) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for &b in bytes {
+        if !all && (b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+            out.push(b as char);
+        } else if upper {
+            out.push_str(&format!("%{b:02X}"));
         } else {
-            out.push(hay[i]);
-            i += 1;
+            out.push_str(&format!("%{b:02x}"));
+        }
+    }
+    out
+}
+
+/// The path segments and query values of a URL secret worth masking on
+/// their own: at least [`URL_PART_LEN`] characters, and looking like an id
+/// or a token (a digit or an upper-case letter in it, or 20 characters and
+/// more), so that words like `services` or `webhooks` stay readable.
+fn url_parts(value: &str) -> Vec<String> {
+    let Ok(url) = url::Url::parse(value) else { return Vec::new() };
+    let mut parts: Vec<String> = url.path_segments().map(|s| s.map(str::to_string).collect()).unwrap_or_default();
+    parts.extend(url.query_pairs().map(|(_, v)| v.into_owned()));
+    parts.retain(|p| {
+        p.len() >= URL_PART_LEN && (p.len() >= 20 || p.chars().any(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
+    });
+    parts
+}
+
+/// Removes control characters: C0 and C1 controls, DEL, and the invisible
+/// format characters that reorder or hide text (bidi overrides, zero-width
+/// characters). A tab becomes a space. With `one_line`, `\n` and `\r`
+/// become a space too; otherwise `\n` is kept and `\r` dropped.
+pub fn strip_controls(text: &str, one_line: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' if !one_line => out.push('\n'),
+            '\n' | '\t' => out.push(' '),
+            '\r' if one_line => out.push(' '),
+            c if c.is_control() => {}
+            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' => {}
+            c => out.push(c),
         }
     }
     out
@@ -179,6 +497,11 @@ fn replace_bytes(hay: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flavor::HeaderSlot;
+
+    fn bearer() -> SecretSlot {
+        SecretSlot::Header(HeaderSlot { name: "authorization".into(), format: "Bearer {}".into() })
+    }
 
     #[test]
     fn parses_references() {
@@ -190,15 +513,133 @@ mod tests {
         assert_eq!(SecretRef::parse("xoxb-123"), None);
         assert_eq!(SecretRef::parse("{{nodot}}"), None);
         assert_eq!(SecretRef { name: "my-ci".into(), key: "tok".into() }.env_var(), "ALERTER_SECRET_MY_CI_TOK");
+        for (text, looks) in [
+            ("{{ci.slack_token}}", true),
+            ("Bearer {{ci.tok}}", true),
+            ("{{ nodot }}", true),
+            ("https://slack.com/api", false),
+            ("{api_base}", false),
+            ("}} then {{", false),
+        ] {
+            assert_eq!(looks_like_reference(text), looks, "{text}");
+        }
     }
 
     #[test]
-    fn substitutes_masks_and_redacts() {
+    fn placeholders_are_random_and_url_and_header_safe() {
         let mut s = SecretSet::new();
-        let ph = s.add("token", "xoxb-SECRET".into());
-        assert_eq!(s.substitute(&format!("Bearer {ph}")), "Bearer xoxb-SECRET");
-        assert_eq!(s.mask("echo xoxb-SECRET"), format!("echo {ph}"));
-        assert_eq!(s.redact(&format!("xoxb-SECRET and {ph}")), "**** and ****");
-        assert_eq!(s.mask_bytes(b"a xoxb-SECRET b".to_vec()), format!("a {ph} b").into_bytes());
+        let a = s.bind("token", "v1".into(), bearer(), vec![]);
+        let b = s.bind("token", "v1".into(), bearer(), vec![]);
+        assert_ne!(a, b);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'), "{a}");
+        assert!(a.len() >= 40, "128 random bits: {a}");
+    }
+
+    /// A secret, and a text that carries it in one form: the redactor masks
+    /// every one of them.
+    #[test]
+    fn masks_every_derived_form() {
+        const V: &str = "xoxb-1111-2222-Sup3rS3cret/Tok+en=";
+        let mut s = SecretSet::new();
+        let ph = s.bind("token", V.into(), bearer(), vec![]);
+        let r = s.redactor(&[]);
+        let b64 = |engine: &base64::engine::GeneralPurpose, prefix: &[u8], suffix: &[u8]| {
+            let mut bytes = prefix.to_vec();
+            bytes.extend_from_slice(V.as_bytes());
+            bytes.extend_from_slice(suffix);
+            engine.encode(bytes)
+        };
+        let std = &base64::engine::general_purpose::STANDARD;
+        let url = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let forms: Vec<(&str, String)> = vec![
+            ("lowercase", V.to_lowercase()),
+            ("uppercase", V.to_uppercase()),
+            ("reversed", V.chars().rev().collect()),
+            ("percent", V.replace('/', "%2F").replace('+', "%2B").replace('=', "%3D")),
+            ("percent lower", V.replace('/', "%2f").replace('+', "%2b").replace('=', "%3d")),
+            ("percent all", V.bytes().map(|b| format!("%{b:02X}")).collect()),
+            ("json slash", V.replace('/', "\\/")),
+            ("json unicode", V.chars().map(|c| format!("\\u{:04x}", c as u32)).collect()),
+            ("json unicode upper", V.chars().map(|c| format!("\\u{:04X}", c as u32)).collect()),
+            ("hex", hex::encode(V)),
+            ("HEX", hex::encode_upper(V)),
+            ("base64", b64(std, b"", b"")),
+            ("base64 after 1 byte", b64(std, b"a", b"")),
+            ("base64 after 2 bytes", b64(std, b"ab", b"zz")),
+            ("base64 in a longer text", b64(std, b"{\"token\": \"", b"\"}")),
+            ("base64url no pad", b64(url, b"", b"")),
+            ("base64url after 1 byte", b64(url, b"x", b"y")),
+            ("base64url after 2 bytes", b64(url, b"xy", b"")),
+            ("first half", V[..17].to_string()),
+            ("second half", V[17..].to_string()),
+            ("a run of 12 in another case", V[5..17].to_uppercase()),
+        ];
+        for (what, form) in forms {
+            let text = format!("before {form} after");
+            let masked = String::from_utf8(r.mask_bytes(text.clone().into_bytes())).unwrap();
+            assert!(masked.contains(REDACTED), "{what}: {form} not masked: {masked}");
+            assert!(!masked.contains(&form), "{what}: {masked}");
+            assert!(masked.starts_with("before ") && masked.ends_with(" after"), "{what}: only the form: {masked}");
+            let redacted = r.redact(&text);
+            assert!(!redacted.contains(&form), "{what}: {redacted}");
+        }
+        // The exact value becomes the placeholder for the flavor, `****` for people.
+        assert_eq!(r.mask(&format!("echo {V}!")), format!("echo {ph}!"));
+        assert_eq!(r.redact(&format!("echo {V} and {ph}")), "echo **** and ****");
+        assert_eq!(r.show(&format!("Bearer {ph}")), "Bearer {{secret:token}}");
+    }
+
+    #[test]
+    fn ordinary_text_is_left_alone() {
+        let mut s = SecretSet::new();
+        s.bind("token", "xoxb-1111-2222-Sup3rS3cret".into(), bearer(), vec![]);
+        s.bind(
+            "webhook_url",
+            "https://hooks.slack.com/services/T0STANDIN/B0STANDIN/xWebhookSecret42".into(),
+            SecretSlot::Url,
+            vec![],
+        );
+        let r = s.redactor(&["env-secret-value".into()]);
+        for text in [
+            "{\"ok\":true,\"channel\":\"C0ALERTS\",\"ts\":\"1700000000.000100\"}",
+            "https://hooks.slack.com/services/ is where webhooks live; xoxb- tokens start so",
+            "Nightly training finished: accuracy 0.93, run 42",
+            "the services and webhooks words stay, and so does 1111-2222",
+            "",
+        ] {
+            assert_eq!(r.redact(text), text);
+            assert_eq!(String::from_utf8(r.mask_bytes(text.as_bytes().to_vec())).unwrap(), text);
+        }
+        // Parts of the webhook URL that look like ids or tokens are masked on their own.
+        let masked = r.redact("{\"id\": \"T0STANDIN\", \"token\": \"xWebhookSecret42\"}");
+        assert_eq!(masked, "{\"id\": \"****\", \"token\": \"****\"}");
+        assert_eq!(r.redact("an env-secret-value here"), "an **** here");
+        // Another id made at about the same time as a webhook's stays readable.
+        let mut d = SecretSet::new();
+        d.bind(
+            "webhook_url",
+            "https://discord.com/api/webhooks/1576942925479149570/tok-Zx81Qw".into(),
+            SecretSlot::Url,
+            vec![],
+        );
+        let r = d.redactor(&[]);
+        assert_eq!(r.redact("{\"channel_id\": \"1576942925479149569\"}"), "{\"channel_id\": \"1576942925479149569\"}");
+        assert_eq!(r.redact("{\"webhook_id\": \"1576942925479149570\"}"), "{\"webhook_id\": \"****\"}");
+    }
+
+    #[test]
+    fn short_values_are_masked_only_exactly_and_tiny_ones_not_at_all() {
+        let mut s = SecretSet::new();
+        s.bind("a", "abcd".into(), bearer(), vec![]);
+        s.bind("b", "xy".into(), bearer(), vec![]);
+        let r = s.redactor(&[]);
+        assert_eq!(r.redact("abcd ABCD dcba xy"), "**** ABCD dcba xy");
+    }
+
+    #[test]
+    fn control_characters_are_removed() {
+        assert_eq!(strip_controls("a\x1b[31mred\x07\r\nnext\tcol\u{202e}x\u{200b}", true), "a[31mred  next colx");
+        assert_eq!(strip_controls("line 1\r\nline 2\x1b\n", false), "line 1\nline 2\n");
+        assert_eq!(strip_controls("\u{85}c1\u{7f}", true), "c1");
     }
 }

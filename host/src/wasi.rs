@@ -1,10 +1,12 @@
 //! Inert WASI: linked so components from other toolchains load, but with no
 //! preopened directories, no environment, no arguments, no sockets and no
-//! name lookup. stdout and stderr each go into a capped buffer that the host
-//! writes to its log after the call (and reads a trap's message from).
+//! name lookup. stdout and stderr each go into a buffer that the host writes
+//! to its log after the call (and reads a trap's message from); both draw
+//! on the call's one [`OutputBudget`], which the log import shares.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -45,17 +47,59 @@ impl Captured {
     }
 }
 
+/// The bytes one call may write, stdout, stderr and log lines together;
+/// what is over is dropped and counted.
+#[derive(Debug)]
+pub(crate) struct OutputBudget {
+    left: AtomicUsize,
+    dropped: AtomicUsize,
+}
+
+impl OutputBudget {
+    /// A budget of `bytes`.
+    pub(crate) fn new(bytes: usize) -> Arc<OutputBudget> {
+        Arc::new(OutputBudget { left: AtomicUsize::new(bytes), dropped: AtomicUsize::new(0) })
+    }
+
+    /// Takes up to `want` bytes of the budget; returns how many were
+    /// granted and counts the rest as dropped.
+    pub(crate) fn take(&self, want: usize) -> usize {
+        let mut left = self.left.load(Ordering::Relaxed);
+        loop {
+            let granted = want.min(left);
+            match self.left.compare_exchange_weak(left, left - granted, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => {
+                    self.dropped.fetch_add(want - granted, Ordering::Relaxed);
+                    return granted;
+                }
+                Err(now) => left = now,
+            }
+        }
+    }
+
+    /// Counts `n` bytes as dropped; returns 0 (bytes granted).
+    pub(crate) fn drop_bytes(&self, n: usize) -> usize {
+        self.dropped.fetch_add(n, Ordering::Relaxed);
+        0
+    }
+
+    /// Bytes dropped so far.
+    pub(crate) fn dropped(&self) -> usize {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
 /// A sink for one of a call's output streams.
 #[derive(Clone)]
 pub(crate) struct Capture {
     inner: Arc<Mutex<Captured>>,
-    cap: usize,
+    budget: Arc<OutputBudget>,
 }
 
 impl Capture {
-    /// A sink keeping at most `cap` bytes from the start (plus the tail).
-    pub(crate) fn new(cap: usize) -> Self {
-        Capture { inner: Arc::new(Mutex::new(Captured::default())), cap }
+    /// A sink keeping what `budget` allows from the start (plus the tail).
+    pub(crate) fn new(budget: &Arc<OutputBudget>) -> Self {
+        Capture { inner: Arc::new(Mutex::new(Captured::default())), budget: budget.clone() }
     }
 
     /// Takes what was captured so far.
@@ -65,8 +109,9 @@ impl Capture {
 
     fn push(&self, buf: &[u8]) {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let room = self.cap.saturating_sub(g.head.len());
-        let keep = room.min(buf.len());
+        // Once a stream dropped bytes its head stays as it is (contiguous);
+        // the rest only feeds the tail.
+        let keep = if g.dropped == 0 { self.budget.take(buf.len()) } else { self.budget.drop_bytes(buf.len()) };
         g.head.extend_from_slice(&buf[..keep]);
         let rest = &buf[keep..];
         g.dropped += rest.len();
@@ -120,17 +165,31 @@ mod tests {
 
     #[test]
     fn keeps_the_start_and_the_end() {
-        let c = Capture::new(8);
+        let budget = OutputBudget::new(8);
+        let c = Capture::new(&budget);
         c.push(b"0123456789");
         c.push(&vec![b'x'; 5000]);
         c.push(b"the end");
         let got = c.take();
         assert_eq!(got.head_text(), "01234567");
         assert_eq!(got.dropped, 2 + 5000 + 7);
+        assert_eq!(budget.dropped(), 2 + 5000 + 7);
         assert_eq!(got.tail.len(), TAIL_BYTES);
         assert!(got.end_text().ends_with("xxthe end"));
-        let small = Capture::new(100);
+        let small = Capture::new(&OutputBudget::new(100));
         small.push(b"all of it");
         assert_eq!(small.take().end_text(), "all of it");
+    }
+
+    #[test]
+    fn both_streams_and_the_log_share_one_budget() {
+        let budget = OutputBudget::new(10);
+        let (out, err) = (Capture::new(&budget), Capture::new(&budget));
+        out.push(b"123456");
+        err.push(b"abcdef");
+        assert_eq!(budget.take(5), 0, "the log finds nothing left");
+        assert_eq!(out.take().head_text(), "123456");
+        assert_eq!(err.take().head_text(), "abcd");
+        assert_eq!(budget.dropped(), 2 + 5);
     }
 }

@@ -226,6 +226,7 @@ async fn report_posts_a_failed_result_through_the_library() {
         flavor: "echo".into(),
         settings: vec![("url".into(), origin.clone())],
         allow_hosts: vec![origin],
+        ..NewAlerter::default()
     };
     assert!(host.register_alerter(new).await.unwrap().became_active);
     let alerter = host.alerter(None, &[]).await.unwrap();

@@ -27,7 +27,7 @@ async fn host_answers_the_next_call_after_a_trap_and_a_spin() {
     assert_eq!(ok.reference, "quiet");
 
     let err = flavor.send(&net, &[], &Message::text("oom")).await.unwrap_err();
-    assert!(matches!(err, CallError::Memory(64)), "{err}");
+    assert!(matches!(err, CallError::Memory(128)), "{err}");
     assert_eq!(flavor.send(&net, &[], &Message::text("still fine")).await.unwrap().reference, "quiet");
 }
 

@@ -12,9 +12,8 @@ use std::sync::{Mutex, OnceLock};
 use crate::cli::Alerter;
 
 /// Extra arguments of `alerter flavor register` for a flavor that `ask`
-/// may use: the user trusts it to report who replied. (Empty until the
-/// host's consent rules, branch `sandbox`, add `--trusted`.)
-pub const TRUSTED: &[&str] = &[];
+/// may use: the user trusts it to report who replied.
+pub const TRUSTED: &[&str] = &["--trusted"];
 
 /// A fresh `alerter` home (binary `bin`) with the component at `path`
 /// registered; `trusted` adds [`TRUSTED`].

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alerter::{CompileSource, EgressPolicy, Limits, Message, Net, Origin, Runtime, SecretSet};
+use alerter::{CompileSource, EgressPolicy, HeaderSlot, Limits, Message, Net, Origin, Runtime, SecretSet, SecretSlot};
 use alerter_test_artifacts as flavors;
 use alerter_tests::echo::EchoService;
 
@@ -36,12 +36,14 @@ async fn main() {
         let mut first = Vec::new();
         let mut cached = Vec::new();
         for _ in 0..loads {
+            // The cache's key lives next to it (`cache.key`), outside it.
             let dir = tempfile::tempdir().unwrap();
-            let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
+            let cache = dir.path().join("cache");
+            let rt = Runtime::new(Some(cache.clone()), Limits::default()).unwrap();
             let t = Instant::now();
             rt.load(&bytes, name.as_str()).await.unwrap();
             first.push(t.elapsed());
-            let rt = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
+            let rt = Runtime::new(Some(cache), Limits::default()).unwrap();
             let t = Instant::now();
             let (_, how) = rt.load(&bytes, name.as_str()).await.unwrap();
             cached.push(t.elapsed());
@@ -59,7 +61,8 @@ async fn main() {
     let (flavor, _) = rt.load(&std::fs::read(flavors::ECHO).unwrap(), "echo").await.unwrap();
     let grant = Origin::parse_grant(&origin).unwrap();
     let mut secrets = SecretSet::new();
-    let token = secrets.add("token", "bench-token".into());
+    let slot = SecretSlot::Header(HeaderSlot { name: "authorization".into(), format: "Bearer {}".into() });
+    let token = secrets.bind("token", "bench-token".into(), slot, vec![grant.clone()]);
     let net =
         Arc::new(Net::new(EgressPolicy::new("bench", [grant.clone()], [grant]), secrets, Limits::default()).unwrap());
     let settings = vec![

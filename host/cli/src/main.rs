@@ -40,6 +40,13 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    // A panic is a bug; its message may quote what it was handling, so only
+    // its place is printed. The library catches panics around each flavor
+    // call and request, so `run` still exits with the command's code.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("alerter: internal error{at} (a bug; please report it)");
+    }));
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return CliError::Other(anyhow::anyhow!("cannot start the async runtime: {e}")).report(),

@@ -83,6 +83,31 @@ pub fn explain(e: &Error) -> String {
 fn fix(e: &Error) -> Option<String> {
     Some(match e {
         Error::NoHomeDirectory => "set ALERTER_HOME or pass --home DIR".into(),
+        Error::UnsafeStateDir { fix, .. } => fix.clone(),
+        Error::PinnedFlavorChanged { .. } => {
+            "register the flavor again from its file: `alerter flavor register PATH --name NAME --replace`".into()
+        }
+        Error::FlavorNotPinned { name, path } => {
+            format!("register it again: `alerter flavor register {} --name {name} --replace`", path.display())
+        }
+        Error::ReservedFlavorName { path, .. } => {
+            format!("register it under another name: `alerter flavor register {} --name OTHER`", path.display())
+        }
+        Error::FlavorExists { name, path } => format!(
+            "pass --replace to swap it (`alerter flavor register {} --name {name} --replace`), or choose another --name",
+            path.display()
+        ),
+        Error::BuiltInFlavor { .. } => "see `alerter flavor list`".into(),
+        Error::ReferenceInDefault { .. } | Error::InvalidFlavorInfo { .. } => {
+            "fix the flavor's `info()` and build it again".into()
+        }
+        Error::SecretWithLineBreak { alerter, setting } => {
+            format!("set it without the line break: `alerter update {alerter} --set {setting}=VALUE`")
+        }
+        Error::UntrustedFlavor { flavor, .. } => format!(
+            "if you trust who wrote it to report replies truthfully, run `alerter flavor trust {flavor}` \
+             (or register it with --trusted)"
+        ),
         Error::StateFile { .. } => "fix or remove it".into(),
         Error::UnknownAlerter { name, .. } => {
             format!("see `alerter list`, or create it with `alerter register {name} --flavor FLAVOR`")
@@ -147,10 +172,20 @@ pub fn warn(alerter: &str, w: &Warning) {
             "secret {reference} is not set yet, so alerter \"{alerter}\" fails until it is: run `alerter secret set {} {}=VALUE` or export {env_var}",
             reference.name, reference.key
         ),
+        Warning::HostsNotConsented { origins } => {
+            let list: Vec<String> = origins.iter().map(ToString::to_string).collect();
+            format!(
+                "alerter \"{alerter}\" cannot reach {} until you grant it: its flavor was registered from a file, \
+                 so its declared hosts need your consent: alerter update {alerter} --allow-host ORIGIN (each) \
+                 or --trust-declared-hosts (https ones)",
+                list.join(", ")
+            )
+        }
         Warning::NeedsGrant { origin, setting, reason } => {
             let why = match reason {
                 GrantReason::PlainHttp => "plain http needs an explicit grant",
                 GrantReason::InternalAddress => "internal addresses need an explicit grant",
+                GrantReason::FromDefault => "it comes from the flavor's default, not from you",
             };
             let from = setting.as_ref().map(|s| format!(" (setting `{s}`)")).unwrap_or_default();
             format!(

@@ -10,7 +10,8 @@ use alerter_tests::echo::EchoService;
 
 fn setup(svc: &EchoService) -> Alerter {
     let a = alerter_tests::alerter!();
-    a.run(&["flavor", "register", flavors::ECHO]).ok();
+    // `ask` trusts the flavor to say who replied: it must be trusted.
+    a.run(&["flavor", "register", flavors::ECHO, "--trusted"]).ok();
     let origin = svc.origin();
     a.run(&["register", "e", "--flavor", "echo", "--set", &format!("url={origin}"), "--allow-host", &origin]).ok();
     a
@@ -190,7 +191,7 @@ fn measured_cadence_backs_off_while_quiet() {
 fn post_only_alerters_cannot_ask() {
     let svc = EchoService::start();
     let a = alerter_tests::alerter!();
-    a.run(&["flavor", "register", flavors::SHOUT]).ok();
+    a.run(&["flavor", "register", flavors::SHOUT, "--trusted"]).ok();
     let origin = svc.origin();
     a.run(&["register", "s", "--flavor", "shout", "--set", &format!("url={origin}"), "--allow-host", &origin]).ok();
     let t = Instant::now();

@@ -30,9 +30,9 @@ fn the_compile_cache_keeps_only_what_flavors_need() {
     let info = a.run(&["cache"]).ok();
     assert!(info.stdout.contains("(1 files,") && info.stdout.contains("\tmine\n"), "{}", info.stdout);
 
-    // A new version of the file replaces the old artifact, at once.
+    // A new version of the file, registered again, replaces the old artifact, at once.
     fs::copy(flavors::SHOUT, path).unwrap();
-    let run = a.run(&["flavor", "register", path, "--name", "mine"]).ok();
+    let run = a.run(&["flavor", "register", path, "--name", "mine", "--replace"]).ok();
     assert!(run.stdout.contains("\ncompile cache: removed 1 unused artifact(s), freed "), "{}", run.stdout);
     let shout_artifact = artifacts(a.home());
     assert_eq!(shout_artifact.len(), 1);

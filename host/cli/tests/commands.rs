@@ -83,35 +83,54 @@ fn raw_payload_and_stdin_body() {
     assert_eq!(svc.posted()[1]["text"], "from stdin\n");
 }
 
+/// Registering pins the component: overwriting the file changes nothing
+/// until it is registered again with `--replace`, which swaps the behaviour
+/// without rebuilding anything.
 #[test]
-fn swapping_the_flavor_file_changes_behaviour_without_rebuilding() {
+fn swapping_the_flavor_file_changes_behaviour_only_when_registered_again() {
     let svc = EchoService::start();
     let a = alerter_tests::alerter!();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("flavor.wasm");
     fs::copy(flavors::ECHO, &path).unwrap();
-    a.run(&["flavor", "register", path.to_str().unwrap(), "--name", "mine"]).ok();
+    let run = a.run(&["flavor", "register", path.to_str().unwrap(), "--name", "mine"]).ok();
+    assert!(run.stdout.contains("\npinned:   ") && run.stdout.contains("/flavors/"), "{}", run.stdout);
     let origin = svc.origin();
     a.run(&["register", "m", "--flavor", "mine", "--set", &format!("url={origin}"), "--allow-host", &origin]).ok();
     a.run(&["post", "quiet please"]).ok();
 
-    // Same path, new content: noticed by hash, recompiled, new behaviour.
+    // Same path, new content: the pinned copy still runs.
     fs::copy(flavors::SHOUT, &path).unwrap();
     a.run(&["post", "quiet please"]).ok();
     let posted = svc.posted();
     assert_eq!(posted[0]["flavor"], "echo");
-    assert_eq!(posted[0]["text"], "quiet please");
-    assert_eq!(posted[1]["flavor"], "shout");
-    assert_eq!(posted[1]["text"], "QUIET PLEASE");
+    assert_eq!(posted[1]["flavor"], "echo", "overwriting the registered file changes nothing");
+    assert_eq!(posted[1]["text"], "quiet please");
 
-    // Registering another file under the same name swaps it too.
-    let run = a.run(&["flavor", "register", flavors::ECHO, "--name", "mine"]).ok();
+    // Registering again needs --replace, and then swaps it.
+    let run = a.run(&["flavor", "register", path.to_str().unwrap(), "--name", "mine"]).expect_code(2);
+    assert!(
+        run.stderr.contains("a flavor is registered as \"mine\" already; pass --replace to swap it"),
+        "{}",
+        run.stderr
+    );
+    let run = a.run(&["flavor", "register", path.to_str().unwrap(), "--name", "mine", "--replace"]).ok();
+    assert!(run.stdout.contains("replaced flavor \"mine\""), "{}", run.stdout);
+    a.run(&["post", "quiet please"]).ok();
+    assert_eq!(svc.posted()[2]["flavor"], "shout");
+    assert_eq!(svc.posted()[2]["text"], "QUIET PLEASE");
+
+    // And back, from another file.
+    let run = a.run(&["flavor", "register", flavors::ECHO, "--name", "mine", "--replace"]).ok();
     assert!(run.stdout.contains("replaced flavor \"mine\""), "{}", run.stdout);
     a.run(&["post", "back to normal"]).ok();
-    assert_eq!(svc.posted()[2]["flavor"], "echo");
+    assert_eq!(svc.posted()[3]["flavor"], "echo");
 
     let list = a.run(&["flavor", "list"]).ok();
     assert!(list.stdout.lines().any(|l| l.starts_with("mine\t1.0.0\t")), "{}", list.stdout);
+    // Only the pinned copy of what is registered is kept.
+    let pinned: Vec<_> = fs::read_dir(a.home().join("flavors")).unwrap().filter_map(Result::ok).collect();
+    assert_eq!(pinned.len(), 1, "{pinned:?}");
 }
 
 #[test]
@@ -348,7 +367,7 @@ fn traps_and_limits_are_typed_errors() {
         run.stderr
     );
     let run = a.run(&["post", "oom"]).expect_code(3);
-    assert!(run.stderr.contains("64 MiB memory limit"), "{}", run.stderr);
+    assert!(run.stderr.contains("128 MiB memory limit"), "{}", run.stderr);
     let run = a.run(&["post", "loop"]).expect_code(3);
     assert!(run.stderr.contains("CPU budget"), "{}", run.stderr);
     // Output is captured into the log, capped.

@@ -125,26 +125,35 @@ fn check_lists_each_problem_with_its_fix_and_exits_2() {
     let r = a.run(&["flavor", "check", alerter_test_artifacts::C_ECHO]).expect_code(2);
     assert!(r.stdout.contains("✗ it was built for alerter:flavor@0.1") && r.stdout.contains("fix: rebuild"), "{}", r.stdout);
 
-    // A skeleton made wrong on purpose: no description, a plain http host,
-    // a secret that may go nowhere, a default that looks like a reference.
+    // A skeleton made wrong on purpose, in ways the host still loads: no
+    // description, a version that is not semver, a plain http host, a
+    // setting without a description.
     let work = tempfile::tempdir().expect("tempdir");
     let dir = work.path().join("bad");
     a.run(&["flavor", "new", "bad", "--lang", "c", "--dir", dir.to_str().unwrap()]).ok();
     let source = dir.join("flavor.c");
-    let text = std::fs::read_to_string(&source).unwrap()
-        .replace("\"Posts messages as JSON to a web service\"", "\"\"")
-        .replace("static const char *const HOSTS[] = {\"{url}\"};", "static const char *const HOSTS[] = {\"{url}\", \"http://insecure.example.com\"};")
-        .replace("ret->hosts = sdk_strings(1, HOSTS);", "ret->hosts = sdk_strings(2, HOSTS);")
-        .replace("\"Bearer {}\", \"{url}\")", "\"Bearer {}\", \"https://elsewhere.example.com\")")
-        .replace("sdk_setting_spec(\"url\", \"Base URL of the service\", true, NULL)", "sdk_setting_spec(\"url\", \"Base URL of the service\", true, \"{{ci.url}}\")");
-    std::fs::write(&source, text).unwrap();
+    let edit = |from: &str, to: &str| {
+        let text = std::fs::read_to_string(&source).unwrap();
+        assert!(text.contains(from), "the template has {from:?}");
+        std::fs::write(&source, text.replace(from, to)).unwrap();
+    };
+    edit("\"Posts messages as JSON to a web service\"", "\"\"");
+    edit("sdk_str_dup(\"0.1.0\")", "sdk_str_dup(\"1.0\")");
+    edit("{\"{url}\"};", "{\"{url}\", \"http://insecure.example.com\"};");
+    edit("sdk_strings(1, HOSTS)", "sdk_strings(2, HOSTS)");
+    edit("\"Base URL of the service\"", "\"\"");
     let wasm = build(&dir);
     let r = a.run(&["flavor", "check", wasm.to_str().unwrap()]).expect_code(2);
     let problems: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("  ✗ ")).collect();
     assert_eq!(problems.len(), 4, "{}", r.stdout);
-    for (line, want) in problems.iter().zip(["no description", "plain http", "looks like a secret reference", "not among the hosts"]) {
+    for (line, want) in problems.iter().zip(["no description", "not semver", "plain http", "setting `url` has no description"]) {
         assert!(line.contains(want) && line.contains(" — fix: "), "{line:?} should say {want:?}");
     }
+    // One the host refuses to load: a default that looks like a secret reference.
+    edit("sdk_setting_spec(\"url\", \"\", true, NULL)", "sdk_setting_spec(\"url\", \"\", true, \"{{ci.url}}\")");
+    let wasm = build(&dir);
+    let r = a.run(&["flavor", "check", wasm.to_str().unwrap()]).expect_code(2);
+    assert!(r.stdout.contains("✗ it does not load") && r.stdout.contains("url"), "{}", r.stdout);
 
     // Not a component at all.
     let core = work.path().join("core.wasm");

@@ -26,7 +26,12 @@ checked first. Replies in the question's thread count; bots never do.
 Default approve words: approve, LGTM, ok, yes. Default decline words: decline,
 disapprove, no, reject. --approve/--disapprove replace a list (repeat the flag).
 Polling starts every second and backs off to every 10 s while nothing new arrives,
-never more than 30 polls a minute, and waits out any rate limit the service sets.")]
+never more than 30 polls a minute, and waits out any rate limit the service sets.
+
+Trust: the flavor reports who replied and what they wrote, so an approval gate is only
+as trustworthy as the flavor. `ask` therefore needs a built-in flavor (slack, discord)
+or one registered with `alerter flavor register FILE --trusted` (or trusted later with
+`alerter flavor trust NAME`); otherwise it exits 2 before posting anything.")]
 pub struct AskCommand {
     /// The question.
     question: String,

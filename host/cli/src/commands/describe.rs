@@ -33,6 +33,16 @@ impl DescribeCommand {
             out!("granted:        {}", list(d.granted.iter().map(ToString::to_string).collect()));
         }
         out!("explicit grants (--allow-host): {}", list(d.explicit));
+        if !d.trusted_hosts.is_empty() {
+            out!("trusted declared hosts (--trust-declared-hosts): {}", list(d.trusted_hosts));
+        }
+        out!(
+            "can ask:  {}",
+            if d.flavor_trusted { "yes (flavor built in or trusted)" } else { "no (flavor not trusted)" }
+        );
+        if !d.limits.is_empty() {
+            out!("limits:   {}", serde_json::to_string(&d.limits).unwrap_or_default());
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

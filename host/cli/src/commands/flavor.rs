@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use alerter::{CompileSource, FlavorChange, FlavorSource, Pruned};
+use alerter::{CompileSource, FlavorChange, FlavorInfo, FlavorRegistration, FlavorSource, Pruned};
 use clap::{Args, Subcommand};
 
 use super::{CommandResult, Context};
@@ -13,13 +13,15 @@ use crate::output::{bytes, out, CliError};
 /// The flavor subcommands.
 #[derive(Subcommand, Debug)]
 pub enum FlavorCommand {
-    /// Register a .wasm component as a flavor (again under the same name to swap it).
+    /// Register a .wasm component as a flavor (pinned: a copy is kept; --replace to swap it).
     Register(RegisterFlavor),
     /// List built-in and registered flavors.
     List(ListFlavors),
-    /// Show a flavor's settings, hosts, capabilities and contract version.
+    /// Show a flavor's settings, secrets' slots, hosts, capabilities, trust and contract.
     Describe(DescribeFlavor),
-    /// Unregister a flavor (a built-in one of the same name takes over again).
+    /// Trust a registered flavor to report who replied, so `ask` may use it (--untrust to stop).
+    Trust(TrustFlavor),
+    /// Unregister a flavor.
     Remove(RemoveFlavor),
     /// Write a buildable skeleton of a new flavor (rust, python, js or c).
     New(super::flavor_dev::NewFlavor),
@@ -36,6 +38,7 @@ impl FlavorCommand {
             FlavorCommand::Register(c) => c.execute(ctx).await,
             FlavorCommand::List(c) => c.execute(ctx).await,
             FlavorCommand::Describe(c) => c.execute(ctx).await,
+            FlavorCommand::Trust(c) => c.execute(ctx),
             FlavorCommand::Remove(c) => c.execute(ctx),
             FlavorCommand::New(c) => c.execute(),
             FlavorCommand::Check(c) => c.execute(ctx).await,
@@ -44,22 +47,42 @@ impl FlavorCommand {
     }
 }
 
-/// `alerter flavor register PATH [--name NAME]`.
+/// `alerter flavor register PATH [--name NAME] [--replace] [--trusted]`.
 #[derive(Args, Debug)]
+#[command(after_help = "\
+The component is checked, compiled and copied into the state directory
+(flavors/<sha256>.wasm): that copy is what runs, so changing the file afterwards
+changes nothing until you register it again with --replace.
+
+A flavor registered from a file gets no network by default: registering prints
+the hosts it declares and where each secret may go; an alerter of it reaches
+those hosts only after `alerter register ... --allow-host ORIGIN` (each) or
+`--trust-declared-hosts` (all its declared https hosts).
+
+`ask` trusts the flavor to say who replied, so it needs a built-in flavor or one
+registered with --trusted (or `alerter flavor trust NAME`).
+
+Built-in names (slack, discord) are reserved: register such a file with --name.")]
 pub struct RegisterFlavor {
     /// Path of the component.
     path: PathBuf,
     /// Name to register it under (default: the name the flavor gives itself).
     #[arg(long)]
     name: Option<String>,
+    /// Replace the flavor registered under this name.
+    #[arg(long)]
+    replace: bool,
+    /// Trust it to report who replied, so `ask` may use it.
+    #[arg(long)]
+    trusted: bool,
 }
 
 impl RegisterFlavor {
     async fn execute(self, ctx: &Context) -> CommandResult {
-        let r = ctx.host.register_flavor(&self.path, self.name.as_deref()).await?;
+        let how = FlavorRegistration { name: self.name, replace: self.replace, trusted: self.trusted };
+        let r = ctx.host.register_flavor_with(&self.path, &how).await?;
         let verb = match r.change {
             FlavorChange::Replaced => "replaced",
-            FlavorChange::OverridesBuiltIn => "registered (overriding the built-in)",
             FlavorChange::Added => "registered",
         };
         let how = match r.compiled {
@@ -67,9 +90,37 @@ impl RegisterFlavor {
             CompileSource::Cached => "cached",
         };
         out!("{verb} flavor \"{}\" {} from {} ({how})", r.name, r.info.version, r.path.display());
+        out!("pinned:   {} (sha256 {})", r.pinned.display(), r.sha256);
+        print_consent(&r.info)?;
+        match (r.trusted, r.trust_dropped) {
+            (true, _) => out!("trusted:  yes: `ask` may use it (it reports who replied)"),
+            (false, true) => {
+                out!("trusted:  no longer (it was replaced): `alerter flavor trust {}` if `ask` should use it", r.name);
+            }
+            (false, false) => {}
+        }
         print_pruned(&r.pruned)?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// What a flavor from a file may reach and where its secrets may go, and
+/// that none of it is granted yet.
+fn print_consent(info: &FlavorInfo) -> Result<(), CliError> {
+    let hosts = if info.hosts.is_empty() { "none".to_string() } else { info.hosts.join(", ") };
+    out!("hosts:    {hosts}");
+    for s in &info.settings {
+        if let Some(spec) = &s.secret {
+            out!("secret:   {}: {}", s.name, secret_use(spec));
+        }
+    }
+    if !info.hosts.is_empty() {
+        out!(
+            "granted:  none yet: an alerter of this flavor reaches a host only with \
+             `--allow-host ORIGIN`, or all its declared https hosts with `--trust-declared-hosts`"
+        );
+    }
+    Ok(())
 }
 
 /// `alerter flavor list`.
@@ -100,12 +151,24 @@ pub struct DescribeFlavor {
 impl DescribeFlavor {
     async fn execute(self, ctx: &Context) -> CommandResult {
         let (f, source) = ctx.host.flavor(&self.name).await?;
+        let trusted = ctx.host.flavor_trusted(&self.name)?;
         let info = f.info();
         out!("flavor:      {}", self.name);
         out!("name:        {} {}", info.name, info.version);
         out!("description: {}", info.description);
         out!("source:      {}", source_text(&source));
         out!("sha256:      {}", f.sha256());
+        let (trust, hosts) = match (&source, trusted) {
+            (FlavorSource::BuiltIn, _) => ("yes (built in)", "declared https hosts granted by default"),
+            (_, true) => {
+                ("yes (--trusted): `ask` may use it", "granted per alerter (--allow-host, --trust-declared-hosts)")
+            }
+            (_, false) => (
+                "no: `ask` refuses it (`alerter flavor trust NAME`)",
+                "granted per alerter (--allow-host, --trust-declared-hosts)",
+            ),
+        };
+        out!("trusted:     {trust}");
         let (major, minor) = alerter::CONTRACT_MAJOR_MINOR;
         let contract = match f.contract() {
             alerter::Contract::V0_2 => format!(
@@ -129,7 +192,7 @@ impl DescribeFlavor {
         .filter_map(|(has, name)| has.then_some(name))
         .collect();
         out!("can:         {}", caps.join(", "));
-        out!("hosts:       {}", info.hosts.join(", "));
+        out!("hosts:       {} ({hosts})", info.hosts.join(", "));
         out!("settings:");
         for s in &info.settings {
             let mut tags = Vec::new();
@@ -146,6 +209,28 @@ impl DescribeFlavor {
             }
             let tags = if tags.is_empty() { String::new() } else { format!(" [{}]", tags.join(", ")) };
             out!("  {:<14} {}{tags}", s.name, s.description);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `alerter flavor trust NAME [--untrust]`.
+#[derive(Args, Debug)]
+pub struct TrustFlavor {
+    /// Flavor name.
+    name: String,
+    /// Stop trusting it.
+    #[arg(long)]
+    untrust: bool,
+}
+
+impl TrustFlavor {
+    fn execute(self, ctx: &Context) -> CommandResult {
+        ctx.host.trust_flavor(&self.name, !self.untrust)?;
+        if self.untrust {
+            out!("flavor \"{}\" is no longer trusted: `ask` refuses it", self.name);
+        } else {
+            out!("flavor \"{}\" is trusted: `ask` may use it (it reports who replied)", self.name);
         }
         Ok(ExitCode::SUCCESS)
     }

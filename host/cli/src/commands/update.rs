@@ -2,12 +2,12 @@
 
 use std::process::ExitCode;
 
-use alerter::AlerterChanges;
+use alerter::{AlerterChanges, LimitOverrides};
 use clap::Args;
 
 use super::{CommandResult, Context};
 use crate::args::pairs;
-use crate::output::{out, warn};
+use crate::output::{out, warn, CliError};
 
 /// Change an alerter's settings or grants.
 #[derive(Args, Debug)]
@@ -29,6 +29,15 @@ pub struct UpdateCommand {
     /// Withdraw a grant (repeatable).
     #[arg(long = "revoke-host", value_name = "SCHEME://HOST[:PORT]")]
     revoke_host: Vec<String>,
+    /// Grant the declared https hosts of a flavor registered from a file (as they are now).
+    #[arg(long, conflicts_with = "untrust_declared_hosts")]
+    trust_declared_hosts: bool,
+    /// Withdraw --trust-declared-hosts.
+    #[arg(long)]
+    untrust_declared_hosts: bool,
+    /// Change one of this alerter's limits, KEY=VALUE (repeatable).
+    #[arg(long = "limit", value_name = "KEY=VALUE")]
+    limit: Vec<String>,
 }
 
 impl UpdateCommand {
@@ -40,6 +49,13 @@ impl UpdateCommand {
             unset: self.unset,
             allow_hosts: self.allow_host,
             revoke_hosts: self.revoke_host,
+            trust_declared_hosts: match (self.trust_declared_hosts, self.untrust_declared_hosts) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+            limits: LimitOverrides::parse_pairs(&pairs(&self.limit, "--limit")?)
+                .map_err(|e| CliError::Usage(format!("--limit: {e}")))?,
         };
         let saved = ctx.host.update_alerter(&self.name, changes).await?;
         for w in &saved.warnings {
