@@ -175,7 +175,8 @@ fn fail(checks: &mut Vec<Check>, name: &str, detail: impl Into<String>, fix: imp
 }
 
 /// A trap's fix, the same for every call.
-const TRAP_FIX: &str = "a trap is a bug: return errors as values (Err(FlavorError::...) in Rust, raise Rejected/InvalidSettings... in \
+const TRAP_FIX: &str =
+    "a trap is a bug: return errors as values (Err(FlavorError::...) in Rust, raise Rejected/InvalidSettings... in \
      Python, throw rejected(...)/invalidSettings(...) in JavaScript, return sdk_err_...(err, ...) in C)";
 
 fn is_trap(e: &CallError) -> bool {
@@ -192,7 +193,7 @@ async fn checks_capabilities(alerter: &Alerter, checks: &mut Vec<Check>) -> Capa
         }
         Err(e) => {
             fail(checks, "capabilities-for answers under the limits", e.to_string(), TRAP_FIX);
-            info.capabilities.clone()
+            info.capabilities
         }
     }
 }
@@ -336,7 +337,10 @@ async fn check_bad_settings(alerter: &Alerter, info: &FlavorInfo, checks: &mut V
         other => fail(
             checks,
             NAME,
-            format!("without settings, send gave {}", other.map(|_| "a message".to_string()).unwrap_or_else(|e| e.to_string())),
+            format!(
+                "without settings, send gave {}",
+                other.map(|_| "a message".to_string()).unwrap_or_else(|e| e.to_string())
+            ),
             "check required settings first and return invalid-settings naming them (settings.require(\"x\")? in \
              Rust, settings.require(\"x\") in Python and JavaScript, sdk_err_required in C)",
         ),
@@ -629,7 +633,13 @@ mod tests {
     use crate::flavor::{HeaderSlot, SettingSpec};
 
     fn setting(name: &str, default: Option<&str>) -> SettingSpec {
-        SettingSpec { name: name.into(), description: String::new(), required: false, default: default.map(Into::into), secret: None }
+        SettingSpec {
+            name: name.into(),
+            description: String::new(),
+            required: false,
+            default: default.map(Into::into),
+            secret: None,
+        }
     }
 
     #[test]

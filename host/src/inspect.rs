@@ -87,7 +87,8 @@ pub async fn inspect(bytes: &[u8], what: &str, limits: Limits) -> Result<Inspect
     if bytes[4..8] == [1, 0, 0, 0] {
         return Err(Error::CoreModule { what: what.to_string() });
     }
-    let (imports, exports) = world(bytes).map_err(|reason| Error::InvalidComponent { what: what.to_string(), reason })?;
+    let (imports, exports) =
+        world(bytes).map_err(|reason| Error::InvalidComponent { what: what.to_string(), reason })?;
     let prefix = format!("{CONTRACT_PACKAGE}/flavor@");
     let contract = exports.iter().find_map(|e| e.strip_prefix(&prefix)).map(str::to_string);
     let mut problems = Vec::new();
@@ -305,7 +306,9 @@ mod tests {
         let problems = info_problems(&bad);
         let whats: Vec<&str> = problems.iter().map(|p| p.what.as_str()).collect();
         assert_eq!(problems.len(), 5, "{whats:#?}");
-        for (what, want) in whats.iter().zip(["no description", "not semver", "plain http", "no description", "reactions"]) {
+        for (what, want) in
+            whats.iter().zip(["no description", "not semver", "plain http", "no description", "reactions"])
+        {
             assert!(what.contains(want), "{what:?} should say {want:?}");
         }
         assert!(problems.iter().all(|p| !p.fix.is_empty()));

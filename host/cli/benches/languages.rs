@@ -57,9 +57,21 @@ fn setup(lang: &str) -> Setup {
         _ => {
             let ntfy = alerter_tests::ntfy::NtfyService::start();
             let home = file_flavor(flavors::NTFY);
-            let (server, topic) = (format!("server={}", ntfy.server()), format!("topic={}", alerter_tests::ntfy::TOPIC));
-            home.run(&["register", "n", "--flavor", "ntfy", "--set", &server, "--set", &topic, "--allow-host", &ntfy.origin()])
-                .ok();
+            let (server, topic) =
+                (format!("server={}", ntfy.server()), format!("topic={}", alerter_tests::ntfy::TOPIC));
+            home.run(&[
+                "register",
+                "n",
+                "--flavor",
+                "ntfy",
+                "--set",
+                &server,
+                "--set",
+                &topic,
+                "--allow-host",
+                &ntfy.origin(),
+            ])
+            .ok();
             Setup { _service: Box::new(ntfy), home }
         }
     }

@@ -15,18 +15,19 @@ pub struct File {
     pub path: &'static str,
     /// Its text, `__NAME__` not yet replaced.
     pub text: &'static str,
+}
+
+impl File {
     /// It is a script (mode 0755).
-    pub executable: bool,
+    pub fn executable(&self) -> bool {
+        self.path.ends_with(".sh") || self.path.ends_with("guest-toolchains")
+    }
 }
 
 /// A file of the repository at `$src`, written at `$dst`.
 macro_rules! file {
     ($src:literal => $dst:literal) => {
-        File {
-            path: $dst,
-            text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../", $src)),
-            executable: $dst.ends_with(".sh") || $dst.ends_with("guest-toolchains"),
-        }
+        File { path: $dst, text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../", $src)) }
     };
 }
 
@@ -48,7 +49,7 @@ const RUST: &[File] = &[
     file!("plugins/templates/rust/README.md" => "README.md"),
     file!("plugins/templates/rust/src/lib.rs" => "src/lib.rs"),
     file!("plugins/Cargo.lock" => "Cargo.lock"),
-    File { path: "vendor/alerter-sdk/Cargo.toml", text: VENDORED_SDK_MANIFEST, executable: false },
+    File { path: "vendor/alerter-sdk/Cargo.toml", text: VENDORED_SDK_MANIFEST },
     file!("plugins/sdk/src/lib.rs" => "vendor/alerter-sdk/src/lib.rs"),
     file!("plugins/sdk/src/chat.rs" => "vendor/alerter-sdk/src/chat.rs"),
     file!("plugins/sdk/src/http.rs" => "vendor/alerter-sdk/src/http.rs"),

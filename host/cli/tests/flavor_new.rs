@@ -42,7 +42,11 @@ fn skeleton_round_trip(lang: &str) {
     let r = a.run(&["flavor", "new", &name, "--lang", lang, "--dir", dir.to_str().unwrap()]).ok();
     let next: Vec<&str> = r.stdout.lines().skip_while(|l| *l != "next:").skip(1).collect();
     assert_eq!(next.len(), 3, "three next commands: {}", r.stdout);
-    assert!(next[0].contains("build.sh") && next[1].contains("alerter flavor test") && next[2].contains("alerter flavor register"));
+    assert!(
+        next[0].contains("build.sh")
+            && next[1].contains("alerter flavor test")
+            && next[2].contains("alerter flavor register")
+    );
     assert!(dir.join("wit/flavor.wit").is_file(), "the skeleton carries the contract");
     assert!(!std::fs::read_to_string(dir.join("README.md")).unwrap().contains("__NAME__"));
     // It refuses to write over it.
@@ -103,7 +107,7 @@ fn check_reports_a_good_component_and_exits_0() {
     let r: Run = a.run(&["flavor", "check", alerter_test_artifacts::NTFY]).ok();
     for want in [
         "contract:     alerter:flavor@0.2.0",
-        "imports:      alerter:flavor/http@0.2.0, alerter:flavor/log@0.2.0",
+        "imports:      alerter:flavor/types@0.2.0, alerter:flavor/http@0.2.0, alerter:flavor/log@0.2.0",
         "hosts:        https://ntfy.sh, {server}",
         "token",
         "header authorization: \"Bearer {}\" towards {server}",
@@ -123,7 +127,11 @@ fn check_lists_each_problem_with_its_fix_and_exits_2() {
     let a = alerter();
     // Built for the previous contract.
     let r = a.run(&["flavor", "check", alerter_test_artifacts::C_ECHO]).expect_code(2);
-    assert!(r.stdout.contains("✗ it was built for alerter:flavor@0.1") && r.stdout.contains("fix: rebuild"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("✗ it was built for alerter:flavor@0.1") && r.stdout.contains("fix: rebuild"),
+        "{}",
+        r.stdout
+    );
 
     // A skeleton made wrong on purpose, in ways the host still loads: no
     // description, a version that is not semver, a plain http host, a
@@ -146,7 +154,9 @@ fn check_lists_each_problem_with_its_fix_and_exits_2() {
     let r = a.run(&["flavor", "check", wasm.to_str().unwrap()]).expect_code(2);
     let problems: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("  ✗ ")).collect();
     assert_eq!(problems.len(), 4, "{}", r.stdout);
-    for (line, want) in problems.iter().zip(["no description", "not semver", "plain http", "setting `url` has no description"]) {
+    for (line, want) in
+        problems.iter().zip(["no description", "not semver", "plain http", "setting `url` has no description"])
+    {
         assert!(line.contains(want) && line.contains(" — fix: "), "{line:?} should say {want:?}");
     }
     // One the host refuses to load: a default that looks like a secret reference.

@@ -16,8 +16,9 @@ use serde_json::{json, Value};
 fn setup(ntfy: &NtfyService, topic: &str, extra: &[&str]) -> Alerter {
     let mut a = alerter_tests::guest::home_with(env!("CARGO_BIN_EXE_alerter"), NTFY, false);
     a.timeout(Duration::from_secs(30));
-    let (server, topic) = (format!("server={}", ntfy.server()), format!("topic={topic}"));
-    let mut args = vec!["register", "n", "--flavor", "ntfy", "--set", &server, "--set", &topic, "--allow-host", &ntfy.origin()];
+    let (server, topic, origin) = (format!("server={}", ntfy.server()), format!("topic={topic}"), ntfy.origin());
+    let mut args =
+        vec!["register", "n", "--flavor", "ntfy", "--set", &server, "--set", &topic, "--allow-host", &origin];
     args.extend_from_slice(extra);
     a.run(&args).ok();
     a
@@ -56,7 +57,10 @@ fn post_publishes_priority_tags_and_click() {
         json!({"topic": TOPIC, "message": "GPU node \"gpu-3\" is down\n\njob: train-42", "title": "Training stopped",
                "priority": 5, "tags": ["rotating_light"], "click": "https://grafana.example.com/d/gpu"})
     );
-    assert_eq!(Value::Object(p[1].clone()), json!({"topic": TOPIC, "message": "disk at 85%", "priority": 4, "tags": ["warning"]}));
+    assert_eq!(
+        Value::Object(p[1].clone()),
+        json!({"topic": TOPIC, "message": "disk at 85%", "priority": 4, "tags": ["warning"]})
+    );
     assert_eq!((p[2]["priority"].clone(), p[2]["tags"].clone()), (json!(3), json!(["white_check_mark"])));
     let out: Value = serde_json::from_str(r.stdout.trim()).expect("--json");
     let id = ntfy.messages(TOPIC)[0]["id"].as_str().unwrap().to_string();
@@ -84,7 +88,7 @@ fn long_messages_fit_4096_bytes_and_tokens_open_protected_topics() {
     assert_eq!((last.status, last.header("authorization")), (200, Some(format!("Bearer {TOKEN}").as_str())));
     let r = b.run(&["post", "x", "--set", "token=tk_wrong"]).expect_code(3);
     assert!(r.stderr.contains("40101") && r.stderr.contains("access token"), "{}", r.stderr);
-    let r = a.run(&["post", "x", "--set", "topic=no spaces"]).expect_code(3);
+    let r = a.run(&["post", "x", "--set", "topic=no spaces"]).expect_code(2);
     assert!(r.stderr.contains("letters, digits, _ and -"), "refused before any request: {}", r.stderr);
     assert_clean(&ntfy);
 }
@@ -99,6 +103,11 @@ fn rate_limits_are_honoured_and_ask_is_refused() {
     assert_eq!((calls[0].status, calls[1].status), (429, 200));
     assert!(calls[1].at.duration_since(calls[0].at) >= Duration::from_millis(950), "Retry-After honoured");
 
+    // Registered from a file, ntfy is refused for `ask` as untrusted first;
+    // trusted, it is refused with its own reason.
+    let r = a.run(&["ask", "Deploy?", "--timeout", "5"]).expect_code(2);
+    assert!(r.stderr.contains("not trusted"), "{}", r.stderr);
+    a.run(&["flavor", "trust", "ntfy"]).ok();
     let r = a.run(&["ask", "Deploy?", "--timeout", "5"]).expect_code(2);
     assert!(r.stderr.contains("cannot read replies") && r.stderr.contains("ntfy only publishes"), "{}", r.stderr);
     assert_eq!(ntfy.seen_op("publish").len(), 2, "no question posted");

@@ -96,7 +96,9 @@ fn big_messages_stay_under_28_kb_and_errors_have_hints() {
     assert!(r.stderr.contains("DirectApiInvalidAuthorizationSignature") && r.stderr.contains("sig="), "{}", r.stderr);
     let r = a.run(&["post", "x", "--set", &format!("webhook_url={}", teams.url_of(DISABLED))]).expect_code(3);
     assert!(r.stderr.contains("turn it on in Power Automate"), "{}", r.stderr);
-    let r = a.run(&["post", "x", "--raw", r#"{"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "Nope"}]}"#]).expect_code(3);
+    let bad = a.home().join("bad-card.json");
+    std::fs::write(&bad, r#"{"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "Nope"}]}"#).expect("write");
+    let r = a.run(&["post", "x", "--raw", bad.to_str().expect("UTF-8 path")]).expect_code(3);
     assert!(r.stderr.contains("InvalidRequestContent"), "{}", r.stderr);
     assert_eq!(teams.violations().len(), 1, "only the bad --raw card: {:?}", teams.violations());
 
@@ -112,6 +114,7 @@ fn big_messages_stay_under_28_kb_and_errors_have_hints() {
 fn ask_is_refused_with_the_flavors_reason() {
     let teams = TeamsService::start();
     let a = setup(&teams, &teams.webhook_url());
+    a.run(&["flavor", "trust", "teams"]).ok(); // else refused as untrusted first
     let r = a.run(&["ask", "Deploy?", "--timeout", "5"]).expect_code(2);
     assert!(r.stderr.contains("cannot read replies"), "{}", r.stderr);
     assert!(r.stderr.to_lowercase().contains("teams"), "the flavor's own reason: {}", r.stderr);

@@ -29,7 +29,9 @@ fn assert_clean(tg: &TelegramService) {
 /// The question's message id, once the bot posted a message ending with `text`.
 fn question(tg: &TelegramService, text: &str) -> String {
     wait_for("the question at the Telegram stand-in", || {
-        tg.messages(CHAT).into_iter().find(|m| m["from"]["id"] == BOT_ID && m["text"].as_str().is_some_and(|t| t.ends_with(text)))
+        tg.messages(CHAT)
+            .into_iter()
+            .find(|m| m["from"]["id"] == BOT_ID && m["text"].as_str().is_some_and(|t| t.ends_with(text)))
     })["message_id"]
         .to_string()
 }
@@ -80,7 +82,10 @@ fn post_escapes_html_exactly_and_links_back() {
     // A reply in the thread is a Telegram reply to the message.
     let reference = out["reference"].as_str().unwrap().to_string();
     a.run(&["post", "details", "--thread", &reference]).ok();
-    assert_eq!(tg.sent()[1]["reply_parameters"], json!({"message_id": shown["message_id"], "allow_sending_without_reply": true}));
+    assert_eq!(
+        tg.sent()[1]["reply_parameters"],
+        json!({"message_id": shown["message_id"], "allow_sending_without_reply": true})
+    );
     assert_clean(&tg);
 }
 
@@ -124,12 +129,17 @@ fn ask_is_approved_by_a_reply_and_declined_at_top_level() {
     tg.say(CHAT, &ann, "approve", Some(&q));
     let run = asking.finish().ok();
     let v: Value = serde_json::from_str(run.stdout.trim()).expect("--json");
-    assert_eq!((v["outcome"].as_str(), v["by_name"].as_str(), v["in_thread"].as_bool()), (Some("approved"), Some("Ann"), Some(true)));
+    assert_eq!(
+        (v["outcome"].as_str(), v["by_name"].as_str(), v["in_thread"].as_bool()),
+        (Some("approved"), Some("Ann"), Some(true))
+    );
     assert_eq!(v["by_id"], "1001");
     let follow = tg.sent().into_iter().last().expect("a follow-up");
     assert_eq!(follow["reply_parameters"]["message_id"].to_string(), q, "the outcome replies to the question");
     assert!(follow["text"].as_str().unwrap().contains("Approved by Ann"), "{follow}");
-    assert_eq!(tg.pending_updates(), 0, "every update was consumed by an offset");
+    // Telegram drops an update when a later getUpdates passes a higher
+    // offset: the updates of the last poll stay until the next `ask`.
+    assert!(tg.pending_updates() <= 2, "older updates were confirmed by an offset");
 
     let asking = a.spawn(&["ask", "Drop the staging table?", "--timeout", "30"]);
     question(&tg, "Drop the staging table?");
@@ -145,7 +155,7 @@ fn ask_fails_with_the_hint_while_a_webhook_is_set() {
     let a = setup(&tg);
     tg.set_webhook(true);
     let run = a.run(&["ask", "Deploy?", "--timeout", "10"]).expect_code(3);
-    assert!(run.stderr.contains("webhook") && run.stderr.contains("deleteWebhook"), "{}", run.stderr);
+    assert!(run.stdout.contains("webhook") && run.stdout.contains("deleteWebhook"), "{}", run.stdout);
     assert_eq!(tg.seen_op("getUpdates")[0].status, 409);
     assert_clean(&tg);
 }
@@ -159,7 +169,8 @@ fn replies_list_reactions_and_group_notices() {
     let a = setup(&tg);
     a.run(&tg.register_args("group", "telegram", GROUP)).ok();
     let r = a.run(&["post", "Ship it?", "--alerter", "group", "--json"]).ok();
-    let reference = serde_json::from_str::<Value>(r.stdout.trim()).expect("JSON")["reference"].as_str().unwrap().to_string();
+    let reference =
+        serde_json::from_str::<Value>(r.stdout.trim()).expect("JSON")["reference"].as_str().unwrap().to_string();
     let q = reference.rsplit_once(':').unwrap().1.to_string();
     let ann = TelegramService::person(1001, "Ann");
     tg.react(GROUP, &q, &ann, "👍");
@@ -175,7 +186,10 @@ fn replies_list_reactions_and_group_notices() {
             .iter()
             .map(|r| (r.text.as_str(), matches!(r.kind, alerter::ReplyKind::Reaction), r.bot_mentions.clone()))
             .collect();
-        assert_eq!(seen, [("👍", true, vec![]), ("@alerter_standin_bot lgtm", false, vec!["@alerter_standin_bot".to_string()])]);
+        assert_eq!(
+            seen,
+            [("👍", true, vec![]), ("@alerter_standin_bot lgtm", false, vec!["@alerter_standin_bot".to_string()])]
+        );
         assert_eq!(page.notices.len(), 2, "{:?}", page.notices);
         assert!(page.notices[0].contains("privacy mode"), "{:?}", page.notices);
         let calls = tg.seen_op("getUpdates");

@@ -134,6 +134,10 @@ mod tests {
         assert!(parts(&seen("application/json", b"{}")).is_err());
         assert!(parts(&seen("multipart/form-data", b"")).is_err());
         assert!(parts(&seen("multipart/form-data; boundary=b", b"--b\r\nx: y\r\n\r\nz\r\n--b--")).is_err());
-        assert!(parts(&seen("multipart/form-data; boundary=b", b"--b\r\ncontent-disposition: form-data; name=a\r\n\r\nz")).is_err());
+        assert!(parts(&seen(
+            "multipart/form-data; boundary=b",
+            b"--b\r\ncontent-disposition: form-data; name=a\r\n\r\nz"
+        ))
+        .is_err());
     }
 }

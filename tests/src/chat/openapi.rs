@@ -61,10 +61,9 @@ impl OpenApi {
                         None => return None,
                     }
                 }
-                let id = item[&method]["operationId"].as_str().map_or_else(
-                    || format!("{} {template}", method.to_ascii_uppercase()),
-                    str::to_string,
-                );
+                let id = item[&method]["operationId"]
+                    .as_str()
+                    .map_or_else(|| format!("{} {template}", method.to_ascii_uppercase()), str::to_string);
                 Some((literal, Operation { id, template: template.clone(), params }))
             })
             .max_by_key(|(literal, _)| *literal)
@@ -98,7 +97,8 @@ impl OpenApi {
         }
         for p in declared.iter().filter(|p| p["required"] == true && p["in"] == "query") {
             if !query.iter().any(|(k, _)| p["name"] == k.as_str()) {
-                problems.push(format!("{} {}: missing required query parameter {}", req.method, op.template, p["name"]));
+                problems
+                    .push(format!("{} {}: missing required query parameter {}", req.method, op.template, p["name"]));
             }
         }
         problems.extend(self.body_problems(req, &op, &spec["requestBody"]));
@@ -111,12 +111,17 @@ impl OpenApi {
             return if req.body.is_empty() { Vec::new() } else { vec![format!("{what}: takes no body")] };
         }
         if req.body.is_empty() {
-            return if body_spec["required"] == true { vec![format!("{what}: the body is required")] } else { Vec::new() };
+            return if body_spec["required"] == true {
+                vec![format!("{what}: the body is required")]
+            } else {
+                Vec::new()
+            };
         }
         let content_type =
             req.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         let Some(media) = body_spec["content"].get(&content_type) else {
-            let allowed: Vec<&String> = body_spec["content"].as_object().map(|o| o.keys().collect()).unwrap_or_default();
+            let allowed: Vec<&String> =
+                body_spec["content"].as_object().map(|o| o.keys().collect()).unwrap_or_default();
             return vec![format!("{what}: content type `{content_type}` is not one of {allowed:?}")];
         };
         if content_type != "application/json" {
@@ -135,7 +140,8 @@ impl OpenApi {
         cache
             .entry(key)
             .or_insert_with(|| {
-                let root = json!({"components": self.doc["components"].clone(), "allOf": [openapi_to_json_schema(schema)]});
+                let root =
+                    json!({"components": openapi_to_json_schema(&self.doc["components"]), "allOf": [openapi_to_json_schema(schema)]});
                 let validator = jsonschema::options()
                     .with_draft(jsonschema::Draft::Draft7)
                     .should_validate_formats(false)

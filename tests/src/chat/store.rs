@@ -121,6 +121,7 @@ pub struct Store {
     files: Vec<File>,
     last: Stamp,
     message_id: fn(Stamp) -> String,
+    tick_us: u64,
 }
 
 impl Store {
@@ -133,13 +134,23 @@ impl Store {
             files: Vec::new(),
             last: Stamp { seq: 0, at_us: 0 },
             message_id,
+            tick_us: 1,
         }
+    }
+
+    /// Stamps at least `us` microseconds apart, for a service whose times
+    /// have a coarser resolution (Mattermost's milliseconds) but must still
+    /// tell every two messages apart.
+    pub fn with_tick_us(mut self, us: u64) -> Store {
+        self.tick_us = us.max(1);
+        self
     }
 
     /// A new stamp, after every earlier one.
     pub fn stamp(&mut self) -> Stamp {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0);
-        self.last = Stamp { seq: self.last.seq + 1, at_us: now.max(self.last.at_us + 1) };
+        let at_us = if self.last.seq == 0 { now } else { now.max(self.last.at_us + self.tick_us) };
+        self.last = Stamp { seq: self.last.seq + 1, at_us: at_us - at_us % self.tick_us };
         self.last
     }
 

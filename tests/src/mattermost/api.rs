@@ -54,7 +54,11 @@ impl ChatApi for MattermostApi {
         }
         let token = req.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("");
         if token != self.token {
-            return app_error(401, "api.context.session_expired.app_error", "Invalid or expired session, please login again.");
+            return app_error(
+                401,
+                "api.context.session_expired.app_error",
+                "Invalid or expired session, please login again.",
+            );
         }
         let store = &mut state.store;
         match req.operation.as_str() {
@@ -144,11 +148,7 @@ fn create_post(store: &mut Store, req: &Seen) -> Answer {
         return app_error(404, "app.channel.get.existing.app_error", "Unable to find the existing channel.");
     };
     if !channel.bot_member {
-        return app_error(
-            403,
-            "api.context.permissions.app_error",
-            "You do not have the appropriate permissions.",
-        );
+        return app_error(403, "api.context.permissions.app_error", "You do not have the appropriate permissions.");
     }
     let message = body.get("message").and_then(Value::as_str).unwrap_or_default();
     if message.chars().count() > MESSAGE_MAX {
@@ -165,7 +165,7 @@ fn create_post(store: &mut Store, req: &Seen) -> Answer {
     props["from_bot"] = json!("true");
     extra.insert("props".into(), props);
     if let Some(ids) = body.get("file_ids").and_then(Value::as_array) {
-        if ids.len() > FILES_MAX || ids.iter().any(|id| !id.as_str().is_some_and(|id| store.file(id).is_some())) {
+        if ids.len() > FILES_MAX || ids.iter().any(|id| id.as_str().is_none_or(|id| store.file(id).is_none())) {
             return app_error(400, "api.post.create_post.file_ids.app_error", "Invalid file ids.");
         }
         extra.insert("file_ids".into(), json!(ids));
@@ -269,7 +269,11 @@ fn upload(store: &mut Store, req: &Seen, violations: &mut Vec<String>) -> Answer
     let files: Vec<&multipart::Part> = parts.iter().filter(|p| p.name == "files").collect();
     if files.is_empty() || files.len() > FILES_MAX || files.iter().any(|f| f.filename.is_none()) {
         violations.push(format!("POST /api/v4/files: {} `files` parts (1 to {FILES_MAX}, each named)", files.len()));
-        return app_error(400, "api.file.upload_file.incorrect_number_of_files.app_error", "Incorrect number of files.");
+        return app_error(
+            400,
+            "api.file.upload_file.incorrect_number_of_files.app_error",
+            "Incorrect number of files.",
+        );
     }
     let infos: Vec<Value> = files
         .iter()

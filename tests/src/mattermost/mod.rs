@@ -67,7 +67,7 @@ impl Deref for MattermostService {
 impl MattermostService {
     /// Starts the stand-in on 127.0.0.1 (ephemeral port), accepting [`TOKEN`].
     pub fn start() -> MattermostService {
-        let mut store = Store::new(post_id);
+        let mut store = Store::new(post_id).with_tick_us(1000);
         store.add_channel(Channel::with_bot(CHANNEL));
         store.add_webhook(Webhook { id: HOOK_KEY.into(), token: HOOK_KEY.into(), channel: CHANNEL.into() });
         MattermostService { service: Service::start(api::MattermostApi { token: TOKEN.to_string() }, store) }

@@ -60,7 +60,10 @@ fn errors_limits_and_rate_limits_are_mattermosts() {
     let long = "x".repeat(16_384);
     let r = call(&mm, "POST", "/api/v4/posts", &json!({"channel_id": CHANNEL, "message": long}));
     assert_eq!((r.status, r.json()["id"].clone()), (400, json!("model.post.is_valid.msg.app_error")));
-    assert_eq!(call(&mm, "POST", "/api/v4/posts", &json!({"channel_id": CHANNEL, "message": "x".repeat(16_383)})).status, 201);
+    assert_eq!(
+        call(&mm, "POST", "/api/v4/posts", &json!({"channel_id": CHANNEL, "message": "x".repeat(16_383)})).status,
+        201
+    );
 
     mm.inject("CreatePost", Fault::RateLimited { retry_after_s: 2.0, global: false });
     let r = call(&mm, "POST", "/api/v4/posts", &json!({"channel_id": CHANNEL, "message": "x"}));

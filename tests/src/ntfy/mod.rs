@@ -45,7 +45,11 @@ fn message_id(stamp: Stamp) -> String {
 
 impl ChatApi for NtfyApi {
     fn operation(&self, req: &Seen) -> String {
-        if req.method == "POST" && req.path == "/" { "publish".into() } else { String::new() }
+        if req.method == "POST" && req.path == "/" {
+            "publish".into()
+        } else {
+            String::new()
+        }
     }
 
     fn answer(&self, state: &mut State, req: &Seen) -> Answer {

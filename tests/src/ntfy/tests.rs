@@ -15,17 +15,27 @@ fn publishes_and_answers_like_ntfy() {
         }
         request(&ntfy.origin(), "POST", "/", &headers, body)
     };
-    let r = publish(&json!({"topic": TOPIC, "message": "hi", "priority": 5, "tags": ["rotating_light"]}).to_string(), None);
+    let r =
+        publish(&json!({"topic": TOPIC, "message": "hi", "priority": 5, "tags": ["rotating_light"]}).to_string(), None);
     assert_eq!(r.status, 200);
     let m = r.json();
-    assert_eq!((m["event"].clone(), m["topic"].clone(), m["priority"].clone()), (json!("message"), json!(TOPIC), json!(5)));
+    assert_eq!(
+        (m["event"].clone(), m["topic"].clone(), m["priority"].clone()),
+        (json!("message"), json!(TOPIC), json!(5))
+    );
     assert_eq!(m["id"].as_str().map(str::len), Some(12));
 
     let r = publish(&json!({"topic": PROTECTED, "message": "x"}).to_string(), None);
-    assert_eq!(r.json(), json!({"code": 40301, "http": 403, "error": "forbidden", "link": "https://ntfy.sh/docs/publish/#authentication"}));
+    assert_eq!(
+        r.json(),
+        json!({"code": 40301, "http": 403, "error": "forbidden", "link": "https://ntfy.sh/docs/publish/#authentication"})
+    );
     let bearer = format!("Bearer {TOKEN}");
     assert_eq!(publish(&json!({"topic": PROTECTED, "message": "x"}).to_string(), Some(&bearer)).status, 200);
-    assert_eq!(publish(&json!({"topic": TOPIC, "message": "x"}).to_string(), Some("Bearer tk_wrong")).json()["code"], 40101);
+    assert_eq!(
+        publish(&json!({"topic": TOPIC, "message": "x"}).to_string(), Some("Bearer tk_wrong")).json()["code"],
+        40101
+    );
     assert_eq!(publish(&json!({"topic": "no spaces", "message": "x"}).to_string(), None).json()["code"], 40009);
     assert_eq!(publish(&json!({"topic": TOPIC, "priority": 9}).to_string(), None).json()["code"], 40007);
     let long = publish(&json!({"topic": TOPIC, "message": "x".repeat(4097)}).to_string(), None).json();

@@ -49,7 +49,11 @@ fn error(status: u16, code: &str, message: &str) -> Answer {
 impl ChatApi for TeamsApi {
     fn operation(&self, req: &Seen) -> String {
         let invoke = req.path.starts_with("/workflows/") && req.path.ends_with("/triggers/manual/paths/invoke");
-        if req.method == "POST" && invoke { "invoke".into() } else { String::new() }
+        if req.method == "POST" && invoke {
+            "invoke".into()
+        } else {
+            String::new()
+        }
     }
 
     fn answer(&self, state: &mut State, req: &Seen) -> Answer {
@@ -61,13 +65,21 @@ impl ChatApi for TeamsApi {
             return error(404, "WorkflowNotFound", &format!("The workflow '{id}' could not be found."));
         };
         if req.query_param("sig").as_deref() != Some(flow.token.as_str()) {
-            return error(401, "DirectApiInvalidAuthorizationSignature", "The provided authorization signature is not valid.");
+            return error(
+                401,
+                "DirectApiInvalidAuthorizationSignature",
+                "The provided authorization signature is not valid.",
+            );
         }
         if flow.channel.is_empty() {
             return error(400, "WorkflowDisabled", "The workflow is disabled: it cannot be triggered.");
         }
         if req.body.len() > MAX_BYTES {
-            return error(413, "MessageTooLarge", &format!("The message is {} bytes; Teams accepts about 28 KB.", req.body.len()));
+            return error(
+                413,
+                "MessageTooLarge",
+                &format!("The message is {} bytes; Teams accepts about 28 KB.", req.body.len()),
+            );
         }
         let problems = spec::check_message(req);
         if !problems.is_empty() {

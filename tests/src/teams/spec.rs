@@ -24,7 +24,8 @@ fn schema(version: &str) -> Option<&'static jsonschema::Validator> {
         _ => return None,
     };
     Some(cell.get_or_init(|| {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/teams/schemas").join(dir).join("adaptive-card.json");
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/teams/schemas").join(dir).join("adaptive-card.json");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         let doc: Value = serde_json::from_str(&text).expect("the schema is JSON");
         jsonschema::options()
@@ -64,7 +65,23 @@ pub fn check_card(card: &Value) -> Vec<String> {
     let Some(validator) = schema(version) else {
         return vec![format!("version {version:?} is not one Teams renders (1.0 to 1.5)")];
     };
-    validator.iter_errors(card).map(|e| format!("{e} at `{}`", e.instance_path())).collect()
+    // Teams' own extension (`msteams`, e.g. `{"width": "Full"}`) is not in
+    // the card schema, whose top level admits no other property: it is
+    // checked here and left out of the schema check.
+    let mut problems = Vec::new();
+    let mut plain = card.clone();
+    if let Some(ext) = plain.as_object_mut().and_then(|o| o.remove("msteams")) {
+        match ext.as_object() {
+            Some(o) => {
+                if o.get("width").is_some_and(|w| w != "Full") {
+                    problems.push(format!("msteams.width is {}, not \"Full\"", o["width"]));
+                }
+            }
+            None => problems.push("`msteams` is not an object".into()),
+        }
+    }
+    problems.extend(validator.iter_errors(&plain).map(|e| format!("{e} at `{}`", e.instance_path())));
+    problems
 }
 
 /// The card's text blocks and facts, one per line (what a person reads).
@@ -92,11 +109,14 @@ mod tests {
         let card = json!({"type": "AdaptiveCard", "version": "1.4", "body": [
             {"type": "TextBlock", "text": "hi", "weight": "Bolder", "color": "Attention", "wrap": true},
             {"type": "FactSet", "facts": [{"title": "run", "value": "42"}]}],
-            "actions": [{"type": "Action.OpenUrl", "title": "Open", "url": "https://e.com"}]});
+            "actions": [{"type": "Action.OpenUrl", "title": "Open", "url": "https://e.com"}],
+            "msteams": {"width": "Full"}});
         assert_eq!(check_card(&card), Vec::<String>::new());
         assert_eq!(card_text(&card), "hi\nrun: 42");
         let bad = json!({"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "TextBlock", "color": "Purple"}]});
         assert!(!check_card(&bad).is_empty());
         assert_eq!(check_card(&json!({"type": "AdaptiveCard", "version": "9.9"})).len(), 1);
+        let wide = json!({"type": "AdaptiveCard", "version": "1.4", "msteams": {"width": "Wide"}});
+        assert_eq!(check_card(&wide).len(), 1);
     }
 }

@@ -22,7 +22,10 @@ fn accepts_cards_with_202_and_refuses_the_rest() {
     assert_eq!(teams.cards(), [card]);
 
     let wrong_sig = teams.webhook_url().replace("&sig=", "&sig=x");
-    assert_eq!(post(&wrong_sig, &message.to_string()).json()["error"]["code"], "DirectApiInvalidAuthorizationSignature");
+    assert_eq!(
+        post(&wrong_sig, &message.to_string()).json()["error"]["code"],
+        "DirectApiInvalidAuthorizationSignature"
+    );
     assert_eq!(post(&teams.url_of("0000"), &message.to_string()).json()["error"]["code"], "WorkflowNotFound");
     assert_eq!(post(&teams.url_of(DISABLED), &message.to_string()).json()["error"]["code"], "WorkflowDisabled");
     assert!(teams.violations().is_empty());

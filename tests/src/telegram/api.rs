@@ -184,7 +184,9 @@ pub fn chat_json(id: &str) -> Value {
     match id.parse::<i64>() {
         Ok(n) if n < 0 => json!({"id": n, "type": "supergroup", "title": "Alerts"}),
         Ok(n) => json!({"id": n, "type": "private", "first_name": "Ann"}),
-        Err(_) => json!({"id": -1009999999999_i64, "type": "channel", "title": id, "username": id.trim_start_matches('@')}),
+        Err(_) => {
+            json!({"id": -1009999999999_i64, "type": "channel", "title": id, "username": id.trim_start_matches('@')})
+        }
     }
 }
 
@@ -312,10 +314,12 @@ fn send_file(store: &mut Store, p: &Params, method: &str, files: Vec<multipart::
     let Some(file) = files.into_iter().find(|f| f.name == field) else {
         return fail(400, &format!("Bad Request: there is no {field} in the request"));
     };
-    let caption = match parsed(&p.str("caption").unwrap_or_default(), p, CAPTION_MAX, "Bad Request: message caption is too long") {
-        Ok(t) => t.text,
-        Err(a) => return a,
-    };
+    let caption =
+        match parsed(&p.str("caption").unwrap_or_default(), p, CAPTION_MAX, "Bad Request: message caption is too long")
+        {
+            Ok(t) => t.text,
+            Err(a) => return a,
+        };
     let reply = match reply_to(store, &chat, p) {
         Ok(r) => r,
         Err(a) => return a,

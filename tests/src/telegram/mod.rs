@@ -127,7 +127,10 @@ impl TelegramService {
         let mut extra = Map::new();
         if let Some(at) = text.find(&format!("@{BOT_USERNAME}")) {
             let offset = text[..at].encode_utf16().count();
-            extra.insert("entities".into(), json!([{"type": "mention", "offset": offset, "length": BOT_USERNAME.len() + 1}]));
+            extra.insert(
+                "entities".into(),
+                json!([{"type": "mention", "offset": offset, "length": BOT_USERNAME.len() + 1}]),
+            );
         }
         let author = Author::human(&who.id.to_string(), &who.name);
         let id = self.say_as(chat, &author, text, reply_to, extra);

@@ -177,7 +177,9 @@ mod tests {
             ("photo".to_string(), Param::File),
         ];
         assert_eq!(check("sendPhoto", &form, Carrier::Form), Vec::<String>::new());
-        let updates = params(json!({"offset": 5, "limit": 100, "timeout": 0, "allowed_updates": ["message", "message_reaction"]}));
+        let updates = params(
+            json!({"offset": 5, "limit": 100, "timeout": 0, "allowed_updates": ["message", "message_reaction"]}),
+        );
         assert_eq!(check("getUpdates", &updates, Carrier::Json), Vec::<String>::new());
     }
 }

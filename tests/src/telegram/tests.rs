@@ -6,7 +6,13 @@ use super::{TelegramService, CHAT, TOKEN};
 use crate::http::{request, RawResponse};
 
 fn call(tg: &TelegramService, method: &str, body: &Value) -> RawResponse {
-    request(&tg.origin(), "POST", &format!("/bot{TOKEN}/{method}"), &[("content-type", "application/json")], &body.to_string())
+    request(
+        &tg.origin(),
+        "POST",
+        &format!("/bot{TOKEN}/{method}"),
+        &[("content-type", "application/json")],
+        &body.to_string(),
+    )
 }
 
 #[test]
@@ -20,7 +26,10 @@ fn envelopes_tokens_and_errors_are_telegrams() {
     let r = call(&tg, "sendMessage", &json!({"chat_id": 999, "text": "x"}));
     assert_eq!((r.status, r.json()["description"].clone()), (400, json!("Bad Request: chat not found")));
     tg.add_blocked_chat("777");
-    assert_eq!(call(&tg, "sendMessage", &json!({"chat_id": "777", "text": "x"})).json()["description"], "Forbidden: bot was blocked by the user");
+    assert_eq!(
+        call(&tg, "sendMessage", &json!({"chat_id": "777", "text": "x"})).json()["description"],
+        "Forbidden: bot was blocked by the user"
+    );
     let r = call(&tg, "sendMessage", &json!({"chat_id": CHAT, "text": "a < b", "parse_mode": "HTML"}));
     assert!(r.json()["description"].as_str().unwrap().starts_with("Bad Request: can't parse entities"));
     let r = call(&tg, "sendMessage", &json!({"chat_id": CHAT, "text": "😀".repeat(2049)}));
@@ -56,7 +65,10 @@ fn updates_are_consumed_by_offset_and_refused_with_a_webhook() {
     assert!(r.json()["description"].as_str().unwrap().contains("webhook is active"));
 
     let edit = json!({"chat_id": CHAT, "message_id": qid.parse::<i64>().unwrap(), "text": "<b>Deploy?</b>", "parse_mode": "HTML"});
-    assert!(call(&tg, "editMessageText", &edit).json()["description"].as_str().unwrap().contains("message is not modified"));
+    assert!(call(&tg, "editMessageText", &edit).json()["description"]
+        .as_str()
+        .unwrap()
+        .contains("message is not modified"));
     let mut edit = edit;
     edit["text"] = json!("<b>Deploy?</b> ✅");
     assert_eq!(call(&tg, "editMessageText", &edit).json()["result"]["text"], "Deploy? ✅");

@@ -89,9 +89,10 @@ fn html(input: &str) -> Result<Parsed, String> {
                 }
             }
             '&' => {
-                let end = rest.find(';').filter(|e| *e <= 10).ok_or(format!(
-                    "Character '&' at byte offset {at} must be escaped as &amp;"
-                ))?;
+                let end = rest
+                    .find(';')
+                    .filter(|e| *e <= 10)
+                    .ok_or(format!("Character '&' at byte offset {at} must be escaped as &amp;"))?;
                 text.push_str(&unescape(&rest[..=end])?);
                 rest = &rest[end + 1..];
             }
@@ -162,13 +163,17 @@ fn markdown_v2(input: &str) -> Result<Parsed, String> {
             '|' if chars.get(i + 1) == Some(&'|') => "spoiler",
             '[' => {
                 // [text](url): the text is parsed, the URL taken as is.
-                let close = (i..chars.len()).find(|&j| chars[j] == ']' && chars[j - 1] != '\\').ok_or("Can't find end of a link")?;
+                let close = (i..chars.len())
+                    .find(|&j| chars[j] == ']' && chars[j - 1] != '\\')
+                    .ok_or("Can't find end of a link")?;
                 let inner: String = chars[i + 1..close].iter().collect();
                 let label = markdown_v2(&inner)?;
                 if chars.get(close + 1) != Some(&'(') {
                     return Err("Character '[' is reserved and must be escaped with the preceding '\\'".into());
                 }
-                let end = (close + 2..chars.len()).find(|&j| chars[j] == ')' && chars[j - 1] != '\\').ok_or("Can't find end of a URL")?;
+                let end = (close + 2..chars.len())
+                    .find(|&j| chars[j] == ')' && chars[j - 1] != '\\')
+                    .ok_or("Can't find end of a URL")?;
                 let url: String = chars[close + 2..end].iter().collect();
                 entities.push(json!({"type": "text_link", "offset": utf16_len(&text), "length": utf16_len(&label.text), "url": url.replace("\\)", ")").replace("\\\\", "\\")}));
                 text.push_str(&label.text);
@@ -206,7 +211,8 @@ mod tests {
 
     #[test]
     fn html_is_parsed_like_telegram() {
-        let p = parse("<b>A &amp; B</b> &lt;x&gt; <a href=\"https://e.com/?a=1&amp;b=2\">link</a>", Some("HTML")).unwrap();
+        let p =
+            parse("<b>A &amp; B</b> &lt;x&gt; <a href=\"https://e.com/?a=1&amp;b=2\">link</a>", Some("HTML")).unwrap();
         assert_eq!(p.text, "A & B <x> link");
         assert_eq!(p.entities[0], json!({"type": "bold", "offset": 0, "length": 5}));
         assert_eq!(p.entities[1]["url"], "https://e.com/?a=1&b=2");

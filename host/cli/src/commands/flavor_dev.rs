@@ -55,7 +55,7 @@ impl NewFlavor {
         }
         let files: Vec<&templates::File> = templates::files(&self.lang).expect("clap checked the language").collect();
         for f in &files {
-            write(&dir.join(f.path), &f.text.replace("__NAME__", &self.name), f.executable)?;
+            write(&dir.join(f.path), &f.text.replace("__NAME__", &self.name), f.executable())?;
         }
         let shown = dir.display().to_string();
         let wasm = dir.join(templates::wasm_name(&self.name)).display().to_string();
@@ -129,7 +129,10 @@ fn print_inspection(what: &str, i: &Inspection) -> Result<(), CliError> {
         out!("  refused: {name}");
     }
     if let Some(t) = i.load_time {
-        out!("compile:      {:.2} s (compile, link and `info`, without a cache; later loads read the cache)", t.as_secs_f64());
+        out!(
+            "compile:      {:.2} s (compile, link and `info`, without a cache; later loads read the cache)",
+            t.as_secs_f64()
+        );
     }
     let Some(info) = &i.info else { return Ok(()) };
     out!("info:         {} {}: {}", info.name, info.version, info.description);
@@ -151,7 +154,9 @@ fn print_inspection(what: &str, i: &Inspection) -> Result<(), CliError> {
     }
     if let Some((caps, took)) = &i.capabilities {
         match caps {
-            Ok(c) => out!("can:          {} (capabilities-for, no settings, {} ms)", capability_list(c), took.as_millis()),
+            Ok(c) => {
+                out!("can:          {} (capabilities-for, no settings, {} ms)", capability_list(c), took.as_millis());
+            }
             Err(e) => out!("can:          capabilities-for failed: {e}"),
         }
     }
