@@ -382,6 +382,16 @@ pub(crate) fn grants(entry: &AlerterEntry) -> Result<Vec<Origin>, Error> {
     entry.allow_hosts.iter().map(|h| Origin::parse_grant(h)).collect()
 }
 
+/// What [`Alerter::deliver`] did.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    /// The posted message.
+    pub sent: Sent,
+    /// Attachments left out (named in a note at the end of the message)
+    /// because the alerter cannot attach files.
+    pub not_attached: Vec<String>,
+}
+
 /// The declared hosts the user consented to (`--trust-declared-hosts`).
 pub(crate) fn trusted_hosts(entry: &AlerterEntry) -> Vec<Origin> {
     entry.trusted_hosts.iter().filter_map(|h| Origin::parse_grant(h).ok()).collect()
@@ -463,7 +473,49 @@ impl Alerter {
     /// `****`), and what comes back is redacted and stripped of control
     /// characters. A rate-limited answer is retried after its retry-after
     /// while that still fits in the one deadline of the whole post.
+    /// Attachments are checked against the caps
+    /// ([`crate::MAX_ATTACHMENT_BYTES`] per file,
+    /// [`crate::MAX_ATTACHMENTS_BYTES`] per message); an alerter that cannot
+    /// attach files posts the message with a note naming them (see
+    /// [`Alerter::deliver`] to learn which were left out).
     pub async fn post(&self, message: &Message) -> Result<Sent, Error> {
+        Ok(self.deliver(message).await?.sent)
+    }
+
+    /// Posts a message as [`Alerter::post`] does, and says which attachments
+    /// were left out because the alerter cannot attach files.
+    pub async fn deliver(&self, message: &Message) -> Result<Delivered, Error> {
+        crate::attach::check_caps(message)?;
+        if message.attachments.is_empty() || self.capabilities().await?.attachments {
+            return Ok(Delivered { sent: self.send_now(message).await?, not_attached: Vec::new() });
+        }
+        let not_attached: Vec<String> = message.attachments.iter().map(|a| a.name.clone()).collect();
+        let without = crate::attach::without_attachments(message, "this alerter cannot attach files");
+        tracing::info!("{}: cannot attach files; posting without {}", self.flavor.label(), not_attached.join(", "));
+        Ok(Delivered { sent: self.send_now(&without).await?, not_attached })
+    }
+
+    /// Replaces the content of the posted message `reference` (a question
+    /// showing its outcome), masked as for `post`; a rate-limited answer is
+    /// retried as for `post`. A flavor without `capabilities.update` fails
+    /// with `unsupported`.
+    pub async fn update(&self, reference: &str, message: &Message) -> Result<(), Error> {
+        let message = self.mask_message(message);
+        let deadline = Instant::now() + self.limits.call_timeout;
+        loop {
+            match self.flavor.update(&self.net, &self.settings, reference, &message).await {
+                Ok(()) => return Ok(()),
+                Err(e) => match e.retry_after() {
+                    Some(wait) if retry_fits(Instant::now(), deadline, wait, MIN_RETRY_CALL) => {
+                        tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
+                    }
+                    _ => return Err(self.error(e)),
+                },
+            }
+        }
+    }
+
+    async fn send_now(&self, message: &Message) -> Result<Sent, Error> {
         let message = self.mask_message(message);
         let deadline = Instant::now() + self.limits.call_timeout;
         loop {

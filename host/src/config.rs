@@ -324,6 +324,9 @@ impl Host {
         if reg.alerters.contains_key(&new.name) {
             return Err(Error::AlerterExists { name: new.name });
         }
+        if reg.groups.contains_key(&new.name) {
+            return Err(Error::NameTaken { name: new.name, what: "a group" });
+        }
         let (flavor, source) = self.load_flavor(&reg, &new.flavor).await?;
         let mut secrets = self.state.secrets()?;
         let mut entry = AlerterEntry { flavor: new.flavor.clone(), limits: new.limits.clone(), ..Default::default() };

@@ -171,8 +171,14 @@ impl EgressPolicy {
         if !self.granted(origin) {
             return Err(Denial::NotGranted(origin.clone()));
         }
-        if let Some(ip) = origin.ip() {
-            self.check_address(origin, ip)?;
+        match origin.ip() {
+            Some(ip) => self.check_address(origin, ip)?,
+            // `localhost`, `localhost.` and `*.localhost` are loopback by
+            // name, whatever the resolver says (or fails to say).
+            None if origin.is_known_internal() => {
+                self.check_address(origin, IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))?;
+            }
+            None => {}
         }
         Ok(())
     }
@@ -340,6 +346,12 @@ mod tests {
         ));
         assert!(p.check_address(&granted, "127.0.0.1".parse().unwrap()).is_ok());
         assert!(p.resolver(&granted).allow_internal);
+        // Loopback by name is refused before any lookup unless granted.
+        for name in ["https://localhost:9999", "https://localhost.:8443", "https://a.localhost"] {
+            let p = EgressPolicy::new("a", [o(name)], []).grant_by_default([o(name)]);
+            let r = p.check(&o(name));
+            assert!(matches!(r, Err(Denial::PrivateAddress(..))), "{name}: {r:?}");
+        }
         assert!(!p.resolver(&o("https://localhost:9999")).allow_internal);
     }
 

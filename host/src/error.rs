@@ -42,6 +42,8 @@ pub enum NameKind {
     Secret,
     /// A key within a secret.
     SecretKey,
+    /// A group of alerters.
+    Group,
 }
 
 impl fmt::Display for NameKind {
@@ -51,6 +53,7 @@ impl fmt::Display for NameKind {
             NameKind::Flavor => "flavor",
             NameKind::Secret => "secret",
             NameKind::SecretKey => "secret key",
+            NameKind::Group => "group",
         })
     }
 }
@@ -439,6 +442,58 @@ pub enum Error {
         label: String,
         /// The flavor's own reason, when it gave one.
         reason: String,
+    },
+    /// An attachment is over the per-file cap.
+    #[error("attachment {name} is {} ({bytes} bytes), over the cap of {} per file", crate::attach::bytes(*bytes), crate::attach::bytes(*cap))]
+    AttachmentTooLarge {
+        /// Its name.
+        name: String,
+        /// Its size.
+        bytes: u64,
+        /// The cap per file.
+        cap: u64,
+    },
+    /// A message's attachments together are over the per-message cap.
+    #[error("{count} attachments are {} together, over the cap of {} per message", crate::attach::bytes(*bytes), crate::attach::bytes(*cap))]
+    AttachmentsTooLarge {
+        /// How many.
+        count: usize,
+        /// Their total size.
+        bytes: u64,
+        /// The cap per message.
+        cap: u64,
+    },
+    /// No alerter or group has this name.
+    #[error("unknown alerter or group \"{name}\" (alerters: {}; groups: {})", list(alerters), list(groups))]
+    UnknownTarget {
+        /// The name asked for.
+        name: String,
+        /// The alerters there are.
+        alerters: Vec<String>,
+        /// The groups there are.
+        groups: Vec<String>,
+    },
+    /// No group has this name.
+    #[error("no group \"{name}\" (groups: {})", list(known))]
+    UnknownGroup {
+        /// The name asked for.
+        name: String,
+        /// The groups there are.
+        known: Vec<String>,
+    },
+    /// A group and an alerter cannot share a name (a name must say which it is).
+    #[error("\"{name}\" is already the name of {what}")]
+    NameTaken {
+        /// The name.
+        name: String,
+        /// `an alerter` or `a group`.
+        what: &'static str,
+    },
+    /// A group needs at least one member.
+    #[error("group \"{name}\" needs at least one alerter")]
+    EmptyGroup {
+        /// The group.
+        name: String,
     },
     /// `run` without a command.
     #[error("no command given")]

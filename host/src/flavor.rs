@@ -48,7 +48,7 @@ pub enum CallError {
     #[error("needed more than its {0} MiB memory limit and was stopped")]
     Memory(usize),
     /// The whole call took longer than the deadline.
-    #[error("did not finish within {0:?} and was stopped")]
+    #[error("did not finish within {0:.0?} and was stopped")]
     Timeout(Duration),
     /// It created more instances, memories, tables or table elements than
     /// one call may; the text says which limit.
@@ -160,7 +160,7 @@ impl Flavor {
     ) -> Result<Flavor, Error> {
         let placeholder = FlavorInfo {
             name: what.to_string(),
-            version: "?".into(),
+            version: String::new(),
             description: String::new(),
             settings: Vec::new(),
             hosts: Vec::new(),
@@ -210,8 +210,12 @@ impl Flavor {
         }
     }
 
-    /// `flavor "<name>" <version>`, the prefix of every error about it.
+    /// `flavor "<name>" <version>`, the prefix of every error about it
+    /// (while `info` is being called: what names the component).
     pub fn label(&self) -> String {
+        if self.info.version.is_empty() {
+            return self.info.name.clone();
+        }
         format!("flavor \"{}\" {}", self.info.name, self.info.version)
     }
 
@@ -257,6 +261,8 @@ impl Flavor {
         let settings = settings.to_vec();
         let message = message.clone();
         self.call(Some(net.clone()), deadline, move |b, store| {
+            // The body cap of this call's requests grows by the attachments.
+            store.data_mut().attachment_bytes = message.attachments.iter().map(|a| a.data.len()).sum();
             Box::pin(async move {
                 match b {
                     Bindings::V0_2(b) => b.alerter_flavor_flavor().call_send(store, &settings, &message).await,

@@ -28,14 +28,17 @@
 
 mod alerter;
 mod ask;
+mod attach;
 #[allow(missing_docs)]
 mod bindings;
+mod budget;
 mod builtin;
 mod config;
 pub mod conformance;
 mod egress;
 mod engine;
 mod error;
+mod fanout;
 mod flavor;
 mod imports;
 pub mod inspect;
@@ -49,12 +52,15 @@ mod store;
 mod validate;
 mod wasi;
 
-pub use crate::alerter::{Alerter, FlavorSource, Host};
+pub use crate::alerter::{Alerter, Delivered, FlavorSource, Host};
 pub use crate::ask::{
-    ask, judge, AskOptions, Asked, Cadence, Decision, Outcome, PollResult, Progress, Schedule, DEFAULT_APPROVE,
-    DEFAULT_DISAPPROVE,
+    ask, ask_all, judge, without_mentions, AnswerKind, AskOptions, Asked, Cadence, Decision, Outcome, PollResult,
+    Progress, Question, Schedule, DEFAULT_APPROVE, DEFAULT_APPROVE_REACTIONS, DEFAULT_DISAPPROVE,
+    DEFAULT_DISAPPROVE_REACTIONS,
 };
+pub use crate::attach::{media_type, MAX_ATTACHMENTS_BYTES, MAX_ATTACHMENT_BYTES};
 pub use crate::bindings::{Contract, CONTRACT_MAJOR_MINOR, CONTRACT_PACKAGE, CONTRACT_VERSION, SUPPORTED_CONTRACTS};
+pub use crate::budget::DEFAULT_REQUESTS_PER_MINUTE;
 pub use crate::config::{
     AlerterChanges, AlerterDescription, AlerterSaved, AlerterSummary, CacheInfo, FlavorChange, FlavorRegistered,
     FlavorRegistration, GrantReason, NewAlerter, Warning,
@@ -62,6 +68,7 @@ pub use crate::config::{
 pub use crate::egress::{Denial, EgressPolicy, Origin};
 pub use crate::engine::{CacheEntry, CompileSource, Pruned, Runtime};
 pub use crate::error::{Error, ErrorClass, NameKind, Result};
+pub use crate::fanout::{fan_out_exit_code, post_all, GroupChange, Target, PARTIAL_FAILURE_EXIT};
 pub use crate::flavor::{
     Attachment, CallError, Capabilities, Flavor, FlavorError, FlavorInfo, HeaderSlot, Level, Message, RateLimit,
     Rejection, RepliesPage, Reply, ReplyKind, SecretSlot, SecretSpec, Sent, SettingSpec,

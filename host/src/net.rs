@@ -19,10 +19,12 @@ use std::time::Instant;
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::bindings::latest::alerter::flavor::http::{HttpError, Request, Response};
+use crate::bindings::latest::alerter::flavor::types::RateLimit;
+use crate::budget::Budget;
 use crate::egress::{Denial, EgressPolicy, InternalAddress, Origin};
 use crate::error::{error_chain, Error};
 use crate::limits::{remaining, Limits};
-use crate::secrets::{env_secret_values, Redactor, SecretSet};
+use crate::secrets::{env_secret_values, Redactor, SecretSet, SentLog};
 use crate::slots::{check_origin, place};
 
 /// Methods a flavor may use.
@@ -45,6 +47,7 @@ pub struct Net {
     redactor: Redactor,
     limits: Limits,
     denied: Mutex<Vec<Denial>>,
+    budget: Budget,
 }
 
 impl Net {
@@ -59,6 +62,7 @@ impl Net {
             redactor,
             limits,
             denied: Mutex::new(Vec::new()),
+            budget: Budget::default(),
         })
     }
 
@@ -82,12 +86,20 @@ impl Net {
         &self.limits
     }
 
-    /// Performs one request for a flavor, within `deadline`. A panic while
-    /// handling it (a bug in the host or a library) is caught and becomes
-    /// an `invalid-request` error; the host keeps serving.
-    pub(crate) async fn fetch(self: &Arc<Self>, req: Request, deadline: Instant) -> Result<Response, HttpError> {
+    /// Performs one request for a flavor, within `deadline`. `allowance`:
+    /// bytes of the call's attachments, by which the request body cap grows
+    /// for this call. A panic while handling it (a bug in the host or a
+    /// library) is caught and becomes an `invalid-request` error; the host
+    /// keeps serving.
+    pub(crate) async fn fetch(
+        self: &Arc<Self>,
+        req: Request,
+        deadline: Instant,
+        allowance: usize,
+        sent: SentLog,
+    ) -> Result<Response, HttpError> {
         let net = self.clone();
-        let task = tokio::spawn(async move { net.fetch_checked(req, deadline).await });
+        let task = tokio::spawn(async move { net.fetch_checked(req, deadline, allowance, &sent).await });
         let _abort = AbortOnDrop(task.abort_handle());
         match task.await {
             Ok(answer) => answer,
@@ -101,8 +113,27 @@ impl Net {
         }
     }
 
-    async fn fetch_checked(&self, req: Request, deadline: Instant) -> Result<Response, HttpError> {
+    async fn fetch_checked(
+        &self,
+        req: Request,
+        deadline: Instant,
+        allowance: usize,
+        sent: &SentLog,
+    ) -> Result<Response, HttpError> {
         let started = Instant::now();
+        // What the flavor itself wrote, before any secret is placed: a run
+        // of a secret it sent is not masked in what comes back.
+        {
+            let mut parts: Vec<&[u8]> = vec![req.url.as_bytes()];
+            for (name, value) in &req.headers {
+                parts.push(name.as_bytes());
+                parts.push(value.as_bytes());
+            }
+            if let Some(body) = &req.body {
+                parts.push(body);
+            }
+            sent.record(&parts);
+        }
         let limits = &self.limits;
         let show = |text: &str| cap(&self.redactor.show(text));
 
@@ -148,11 +179,15 @@ impl Net {
             )));
         }
         if let Some(body) = &req.body {
-            if body.len() > limits.max_request_bytes {
+            let cap = limits.max_request_bytes.saturating_add(allowance);
+            if body.len() > cap {
+                let how = match allowance {
+                    0 => String::new(),
+                    n => format!(" ({} + {n} bytes of attachments)", limits.max_request_bytes),
+                };
                 return Err(HttpError::TooLarge(format!(
-                    "request body of {} bytes is over the {} byte cap",
+                    "request body of {} bytes is over the {cap} byte cap{how}",
                     body.len(),
-                    limits.max_request_bytes
                 )));
             }
         }
@@ -169,6 +204,16 @@ impl Net {
             return Err(self.deny(d));
         }
         check_origin(&self.secrets, &placed, &origin).map_err(|e| HttpError::SecretMisplaced(e.to_string()))?;
+        // The request budget of the route, and the service's Retry-After.
+        let route = format!("{origin}{}", url.path());
+        if let Err(hold) = self.budget.admit(&origin.to_string(), &route, Instant::now()) {
+            let text = hold.explain(&format!("{} {}", req.method, shown_path(&shown)));
+            tracing::debug!(target: "alerter::http", "{text}");
+            return Err(HttpError::RateLimited(RateLimit {
+                retry_after_ms: hold.wait.as_millis() as u64,
+                message: text,
+            }));
+        }
 
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| HttpError::InvalidRequest(format!("bad HTTP method `{}`", show(&req.method))))?;
@@ -194,8 +239,12 @@ impl Net {
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), self.redactor.mask(&String::from_utf8_lossy(v.as_bytes()))))
+            .map(|(k, v)| {
+                let value = String::from_utf8_lossy(v.as_bytes());
+                (k.as_str().to_string(), self.redactor.mask_response_text(&value, &origin, sent))
+            })
             .collect();
+        self.budget.observe(&origin.to_string(), &route, status, &headers, Instant::now());
         if let Some(len) = resp.content_length() {
             if len as usize > limits.max_response_bytes {
                 return Err(self.too_large_response());
@@ -215,7 +264,7 @@ impl Net {
             body.len(),
             started.elapsed().as_millis()
         );
-        Ok(Response { status, headers, body: self.redactor.mask_bytes(body) })
+        Ok(Response { status, headers, body: self.redactor.mask_response(body, &origin, sent) })
     }
 
     /// The client for `origin` (one per origin, so the DNS resolver knows

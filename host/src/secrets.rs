@@ -223,6 +223,35 @@ enum Mode {
     Show,
 }
 
+/// What a flavor sent in one call, as it wrote it (placeholders, not
+/// values), lowercased: the URLs, headers and bodies of its requests, up to
+/// [`SentLog::CAP`] bytes. Shared by the call's requests.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SentLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SentLog {
+    /// Bytes kept per call; a flavor sending more than this has the rest
+    /// of its call's responses masked as if it had sent nothing.
+    pub(crate) const CAP: usize = 16 << 20;
+
+    /// Adds what one request carries.
+    pub(crate) fn record(&self, parts: &[&[u8]]) {
+        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for part in parts {
+            let room = Self::CAP.saturating_sub(log.len());
+            log.extend(part.iter().take(room).map(u8::to_ascii_lowercase));
+            log.push(b'\n');
+        }
+    }
+
+    /// Whether `run` (any case) is in what was sent.
+    fn contains(&self, run: &[u8]) -> bool {
+        let run = run.to_ascii_lowercase();
+        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        !run.is_empty() && log.windows(run.len()).any(|w| w == run.as_slice())
+    }
+}
+
 /// Finds secrets in text and bytes, in every form a service or a flavor may
 /// turn them into, and replaces them. One per alerter; everything that
 /// leaves the host goes through it.
@@ -240,13 +269,16 @@ pub struct Redactor {
     placeholders: Vec<(String, String)>,
     main: Option<(AhoCorasick, Vec<Kind>)>,
     runs: Option<AhoCorasick>,
+    /// For each pattern of `runs`: the origins the secrets it is a run of
+    /// are sent to (none for a value that is never sent).
+    run_origins: Vec<Vec<Origin>>,
 }
 
 impl Redactor {
     fn new(entries: &[SecretEntry], extra: &[String]) -> Redactor {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut kinds: Vec<Kind> = Vec::new();
-        let mut runs: Vec<Vec<u8>> = Vec::new();
+        let mut runs: BTreeMap<Vec<u8>, Vec<Origin>> = BTreeMap::new();
         let add = |pattern: Vec<u8>, kind: Kind, patterns: &mut Vec<Vec<u8>>, kinds: &mut Vec<Kind>| {
             let long_enough = match kind {
                 Kind::Derived => pattern.len() >= MIN_DERIVED_LEN,
@@ -260,9 +292,9 @@ impl Redactor {
         let values = entries
             .iter()
             .enumerate()
-            .map(|(i, e)| (Some(i), e.value.as_str(), matches!(e.slot, SecretSlot::Url)))
-            .chain(extra.iter().map(|v| (None, v.as_str(), false)));
-        for (index, value, is_url) in values {
+            .map(|(i, e)| (Some(i), e.value.as_str(), matches!(e.slot, SecretSlot::Url), e.origins.as_slice()))
+            .chain(extra.iter().map(|v| (None, v.as_str(), false, &[][..])));
+        for (index, value, is_url, origins) in values {
             add(value.as_bytes().to_vec(), Kind::Value(index), &mut patterns, &mut kinds);
             if value.len() < MIN_MASKED_LEN {
                 continue;
@@ -286,15 +318,15 @@ impl Redactor {
                 // itself is masked whole (see `url_parts`).
                 for w in chars.windows(SECRET_RUN_LEN).filter(|w| !is_url || !w.iter().all(char::is_ascii_digit)) {
                     let run: String = w.iter().collect();
-                    runs.push(run.into_bytes());
+                    let to = runs.entry(run.to_ascii_lowercase().into_bytes()).or_default();
+                    to.extend(origins.iter().filter(|o| !to.contains(o)).cloned().collect::<Vec<_>>());
                 }
             }
         }
         for (i, e) in entries.iter().enumerate() {
             add(e.placeholder.as_bytes().to_vec(), Kind::Placeholder(i), &mut patterns, &mut kinds);
         }
-        runs.sort();
-        runs.dedup();
+        let (runs, run_origins): (Vec<Vec<u8>>, Vec<Vec<Origin>>) = runs.into_iter().unzip();
         let main = (!patterns.is_empty())
             .then(|| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok())
             .flatten()
@@ -302,7 +334,12 @@ impl Redactor {
         let runs = (!runs.is_empty())
             .then(|| AhoCorasickBuilder::new().ascii_case_insensitive(true).build(&runs).ok())
             .flatten();
-        Redactor { placeholders: entries.iter().map(|e| (e.placeholder.clone(), e.shown())).collect(), main, runs }
+        Redactor {
+            placeholders: entries.iter().map(|e| (e.placeholder.clone(), e.shown())).collect(),
+            main,
+            runs,
+            run_origins,
+        }
     }
 
     /// True when there is nothing to find.
@@ -311,6 +348,13 @@ impl Redactor {
     }
 
     fn replace(&self, bytes: &[u8], mode: Mode) -> Vec<u8> {
+        let out = self.replace_values(bytes, mode);
+        self.mask_runs(out, |_, _| true)
+    }
+
+    /// Every exact value, derived form and placeholder replaced (not yet
+    /// the runs).
+    fn replace_values(&self, bytes: &[u8], mode: Mode) -> Vec<u8> {
         let Some((ac, kinds)) = &self.main else { return bytes.to_vec() };
         let mut out = Vec::with_capacity(bytes.len());
         let mut last = 0;
@@ -326,15 +370,19 @@ impl Redactor {
             last = m.end();
         }
         out.extend_from_slice(&bytes[last..]);
-        self.mask_runs(out)
+        out
     }
 
     /// Replaces every run of [`SECRET_RUN_LEN`] characters of a secret (any
-    /// case) with `****`, overlapping runs merged.
-    fn mask_runs(&self, bytes: Vec<u8>) -> Vec<u8> {
+    /// case) for which `counts(pattern, run)` holds with `****`, overlapping
+    /// runs merged.
+    fn mask_runs(&self, bytes: Vec<u8>, counts: impl Fn(usize, &[u8]) -> bool) -> Vec<u8> {
         let Some(ac) = &self.runs else { return bytes };
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for m in ac.find_overlapping_iter(&bytes) {
+            if !counts(m.pattern().as_usize(), &bytes[m.start()..m.end()]) {
+                continue;
+            }
             match spans.last_mut() {
                 Some(last) if m.start() <= last.1 => last.1 = last.1.max(m.end()),
                 _ => spans.push((m.start(), m.end())),
@@ -373,9 +421,36 @@ impl Redactor {
         self.replace(&bytes, Mode::Mask)
     }
 
-    /// [`Redactor::mask_bytes`] for text (a response header).
+    /// [`Redactor::mask`] for text (a response header).
     pub fn mask(&self, text: &str) -> String {
         self.replace_text(text, Mode::Mask)
+    }
+
+    /// A response from `origin` for the flavor. Exact values and derived
+    /// forms are replaced as by [`Redactor::mask_bytes`]. A run of a secret
+    /// (a secret split in parts) is masked only when it comes from an
+    /// origin the secret is sent to, and the flavor did not send that run
+    /// itself in this call (`sent`: the call's requests as the flavor wrote
+    /// them, lowercased): otherwise a flavor that sends guesses to a
+    /// service echoing them would learn, from which come back masked,
+    /// whether a guess continues a secret (an oracle).
+    pub(crate) fn mask_response(&self, bytes: Vec<u8>, origin: &Origin, sent: &SentLog) -> Vec<u8> {
+        if self.main.is_none() {
+            return bytes;
+        }
+        let out = self.replace_values(&bytes, Mode::Mask);
+        self.mask_runs(out, |pattern, run| {
+            self.run_origins.get(pattern).is_some_and(|o| o.contains(origin)) && !sent.contains(run)
+        })
+    }
+
+    /// [`Redactor::mask_response`] for text (a response header).
+    pub(crate) fn mask_response_text(&self, text: &str, origin: &Origin, sent: &SentLog) -> String {
+        if self.main.is_none() {
+            return text.to_string();
+        }
+        let out = self.mask_response(text.as_bytes().to_vec(), origin, sent);
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// Text for people: every value, derived form and placeholder `****`.
@@ -587,6 +662,37 @@ mod tests {
         assert_eq!(r.mask(&format!("echo {V}!")), format!("echo {ph}!"));
         assert_eq!(r.redact(&format!("echo {V} and {ph}")), "echo **** and ****");
         assert_eq!(r.show(&format!("Bearer {ph}")), "Bearer {{secret:token}}");
+    }
+
+    /// In a response for the flavor, a run of a secret is masked only from
+    /// an origin the secret goes to, and only when the flavor did not send
+    /// that run itself in the call: guesses echoed back come back as sent,
+    /// so nothing tells a right guess from a wrong one. Whole values and
+    /// derived forms are masked from everywhere.
+    #[test]
+    fn responses_mask_runs_only_the_flavor_could_not_have_sent() {
+        const V: &str = "xoxb-1111-2222-Sup3rS3cret";
+        let slack = Origin::parse_grant("https://slack.com").unwrap();
+        let other = Origin::parse_grant("https://echo.example").unwrap();
+        let mut s = SecretSet::new();
+        let ph = s.bind("token", V.into(), bearer(), vec![slack.clone()]);
+        let r = s.redactor(&[]);
+        let run = &V[3..15];
+        let text = |t: &str| format!("[{t}]").into_bytes();
+        let back = |origin: &Origin, body: &str, sent: &SentLog| {
+            String::from_utf8(r.mask_response(text(body), origin, sent)).unwrap()
+        };
+        let nothing = SentLog::default();
+        assert_eq!(back(&slack, run, &nothing), "[****]", "a run from the secret's service");
+        assert_eq!(back(&other, run, &nothing), format!("[{run}]"), "a run from elsewhere was never sent there");
+        let guessed = SentLog::default();
+        guessed.record(&[b"POST /echo", run.to_uppercase().as_bytes()]);
+        assert_eq!(back(&slack, run, &guessed), format!("[{run}]"), "the flavor's own guess, echoed");
+        for origin in [&slack, &other] {
+            assert_eq!(back(origin, V, &guessed), format!("[{ph}]"), "the whole value, from {origin}");
+            let reversed: String = V.chars().rev().collect();
+            assert_eq!(back(origin, &reversed, &guessed), "[****]", "a derived form, from {origin}");
+        }
     }
 
     #[test]

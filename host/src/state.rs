@@ -90,6 +90,10 @@ pub struct Registry {
     /// Alerters by name.
     #[serde(default)]
     pub alerters: BTreeMap<String, AlerterEntry>,
+    /// Groups of alerters by name (`alerter group set`), each usable where
+    /// an alerter name is.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, Vec<String>>,
 }
 
 /// The state directory, opened with cap-std so every access stays inside it.

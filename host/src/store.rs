@@ -14,7 +14,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::limits::Limits;
 use crate::net::Net;
-use crate::secrets::Redactor;
+use crate::secrets::{Redactor, SentLog};
 use crate::wasi::{inert_ctx, Capture, OutputBudget};
 
 /// The data of one store: one call into one flavor.
@@ -28,6 +28,11 @@ pub(crate) struct CallState {
     pub(crate) cpu_ticks_left: u64,
     /// `flavor "<name>" <version>`, for the log.
     pub(crate) label: String,
+    /// Bytes of the attachments of the message this call sends: the request
+    /// body cap grows by this much (see [`Net::fetch`]).
+    pub(crate) attachment_bytes: usize,
+    /// What the flavor sent in this call (see [`SentLog`]).
+    pub(crate) sent: SentLog,
     /// What the call may still write (stdout, stderr, log lines).
     pub(crate) output: Arc<OutputBudget>,
     /// When the call (and every request it makes) must be over.
@@ -52,6 +57,8 @@ impl CallState {
             net,
             cpu_ticks_left: limits.cpu_ticks(),
             label,
+            attachment_bytes: 0,
+            sent: SentLog::default(),
             output: output.clone(),
             deadline,
         }

@@ -34,6 +34,9 @@ pub(crate) fn validate_info(info: &FlavorInfo, contract: Contract, what: &str) -
         )));
     }
     text(&info.version, "its version", MAX_SHORT).map_err(bad)?;
+    if info.version.trim().is_empty() {
+        return Err(bad("its version is empty".into()));
+    }
     text(&info.description, "its description", MAX_TEXT).map_err(bad)?;
     if info.settings.len() > MAX_ITEMS || info.hosts.len() > MAX_ITEMS {
         return Err(bad(format!("it declares more than {MAX_ITEMS} settings or hosts")));
@@ -218,6 +221,7 @@ mod tests {
             ("its description contains control", Box::new(|i| i.description = "a\x1b[2Jb".into())),
             ("its description is longer", Box::new(|i| i.description = "d".repeat(5000))),
             ("its version contains control", Box::new(|i| i.version = "1\n2".into())),
+            ("its version is empty", Box::new(|i| i.version = " ".into())),
             ("declared twice", Box::new(|i| i.settings[1].name = "url".into())),
             ("looks like a secret reference", Box::new(|i| i.settings[0].default = Some("{{ci.slack_token}}".into()))),
             ("looks like a secret reference", Box::new(|i| i.settings[1].default = Some("Bearer {{ci.tok}}".into()))),

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
 /// How many of the last bytes written are kept beyond the cap, so the end of
@@ -132,6 +133,39 @@ impl StdoutStream for Capture {
     fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
         Box::new(self.clone())
     }
+
+    /// A synchronous stream: each write is captured (or counted as dropped)
+    /// at once, with no worker task or buffer in between, so a flood of
+    /// output costs the host little.
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(CaptureStream(self.clone()))
+    }
+}
+
+/// The WASI p2 output stream of a [`Capture`]: always ready, never full.
+struct CaptureStream(Capture);
+
+/// Bytes a guest may hand over per write.
+const WRITE_PERMIT: usize = 1 << 20;
+
+impl OutputStream for CaptureStream {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        self.0.push(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(WRITE_PERMIT)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for CaptureStream {
+    async fn ready(&mut self) {}
 }
 
 impl tokio::io::AsyncWrite for Capture {

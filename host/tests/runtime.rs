@@ -26,6 +26,12 @@ async fn host_answers_the_next_call_after_a_trap_and_a_spin() {
     let ok = flavor.send(&net, &[], &Message::text("fine again")).await.unwrap();
     assert_eq!(ok.reference, "quiet");
 
+    // Allocating 128 MiB takes more than 300 ms of CPU on a loaded machine:
+    // the memory limit is checked with the default CPU budget.
+    let limits = Limits { call_timeout: Duration::from_secs(20), ..Limits::default() };
+    let rt = Runtime::new(None, limits.clone()).unwrap();
+    let (flavor, _) = rt.load(&bytes, "unruly").await.unwrap();
+    let net = Arc::new(Net::new(EgressPolicy::new("t", [], []), SecretSet::new(), limits).unwrap());
     let err = flavor.send(&net, &[], &Message::text("oom")).await.unwrap_err();
     assert!(matches!(err, CallError::Memory(128)), "{err}");
     assert_eq!(flavor.send(&net, &[], &Message::text("still fine")).await.unwrap().reference, "quiet");

@@ -23,6 +23,7 @@ pub struct Alerter {
     bin: PathBuf,
     home: tempfile::TempDir,
     envs: Vec<(String, String)>,
+    removed: Vec<String>,
     timeout: Duration,
 }
 
@@ -116,6 +117,7 @@ impl Alerter {
             bin: bin.into(),
             home: tempfile::tempdir().expect("tempdir"),
             envs: Vec::new(),
+            removed: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
         }
     }
@@ -128,6 +130,12 @@ impl Alerter {
     /// Sets an environment variable for every later run.
     pub fn env(&mut self, key: &str, value: &str) -> &mut Self {
         self.envs.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Removes an environment variable (even `ALERTER_HOME`) for every later run.
+    pub fn env_remove(&mut self, key: &str) -> &mut Self {
+        self.removed.push(key.to_string());
         self
     }
 
@@ -148,6 +156,9 @@ impl Alerter {
             .stderr(Stdio::piped());
         for (k, v) in &self.envs {
             cmd.env(k, v);
+        }
+        for k in &self.removed {
+            cmd.env_remove(k);
         }
         cmd
     }

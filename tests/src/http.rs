@@ -29,8 +29,16 @@ impl RawResponse {
     }
 }
 
-/// Sends one request to `origin` (`http://127.0.0.1:PORT`) and reads the answer.
-pub fn request(origin: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> RawResponse {
+/// Sends one request to `origin` (`http://127.0.0.1:PORT`) and reads the
+/// answer; the body is text or bytes.
+pub fn request(
+    origin: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: impl AsRef<[u8]>,
+) -> RawResponse {
+    let body = body.as_ref();
     let addr = origin.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).expect("connect to the stand-in");
     let mut req =
@@ -39,10 +47,12 @@ pub fn request(origin: &str, method: &str, path: &str, headers: &[(&str, &str)],
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    req.push_str(body);
-    stream.write_all(req.as_bytes()).expect("send");
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).expect("read the answer");
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body);
+    stream.write_all(&bytes).expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the answer");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
     let (head, rest) = raw.split_once("\r\n\r\n").expect("an HTTP answer");
     let mut lines = head.lines();
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).expect("a status line");

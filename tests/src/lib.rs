@@ -11,10 +11,13 @@ pub mod cli;
 pub mod discord;
 pub mod echo;
 pub mod guest;
+pub mod hostile;
 pub mod http;
 pub mod mattermost;
 pub mod ntfy;
+pub mod png;
 pub mod slack;
+pub mod standin;
 pub mod teams;
 pub mod telegram;
 

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use alerter::{Level, Message};
+use alerter::{Attachment, Level, Message, Target};
 use clap::{Args, ValueEnum};
 
 use crate::output::CliError;
@@ -27,6 +27,9 @@ pub struct MessageArgs {
     /// A JSON file sent verbatim as the flavor's own payload (Slack blocks, Discord embeds).
     #[arg(long, value_name = "FILE")]
     pub raw: Option<PathBuf>,
+    /// Attach a file: a plot, a log (repeatable; at most 10 MiB each, 25 MiB in all).
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
 }
 
 impl MessageArgs {
@@ -43,6 +46,10 @@ impl MessageArgs {
                 Some(text)
             }
         };
+        let mut attachments = Vec::new();
+        for path in &self.attach {
+            attachments.push(Attachment::from_path(path)?);
+        }
         Ok(Message {
             title: self.title.clone(),
             body,
@@ -51,7 +58,7 @@ impl MessageArgs {
             link: self.link.clone(),
             raw,
             thread: None,
-            attachments: Vec::new(),
+            attachments,
         })
     }
 }
@@ -80,22 +87,24 @@ impl From<LevelArg> for Level {
     }
 }
 
-/// Which alerter, and setting overrides for this call only.
+/// Which alerters, and setting overrides for this call only.
 #[derive(Args, Debug)]
 pub struct TargetArgs {
-    /// Alerter to use (default: the active one).
-    #[arg(long, env = "ALERTER_ALERTER")]
-    pub alerter: Option<String>,
+    /// Alerter or group to use (repeatable: posts to each; default: the active alerter).
+    #[arg(long, env = "ALERTER_ALERTER", value_name = "NAME")]
+    pub alerter: Vec<String>,
     /// Override a setting for this call only, KEY=VALUE (e.g. channel_id).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
 }
 
 impl TargetArgs {
-    /// Resolves the alerter with the overrides.
-    pub async fn alerter(&self, host: &alerter::Host) -> Result<alerter::Alerter, CliError> {
+    /// Resolves the alerters (groups expanded) with the overrides. An
+    /// unknown name is an error; an alerter that cannot be set up is an
+    /// error of its own target.
+    pub async fn targets(&self, host: &alerter::Host) -> Result<Vec<Target>, CliError> {
         let overrides = pairs(&self.set, "--set")?;
-        Ok(host.alerter(self.alerter.as_deref(), &overrides).await?)
+        Ok(host.targets(&self.alerter, &overrides).await?)
     }
 }
 

@@ -148,6 +148,14 @@ fn fix(e: &Error) -> Option<String> {
             fixes.join("; ")
         }
         Error::CannotReadReplies { .. } => "use an alerter whose flavor can read replies".into(),
+        Error::UnknownTarget { name, .. } => {
+            format!("see `alerter list` and `alerter group list`, or create it with `alerter register {name} --flavor FLAVOR`")
+        }
+        Error::UnknownGroup { .. } => "see `alerter group list`".into(),
+        Error::NameTaken { .. } => "choose another name".into(),
+        Error::AttachmentTooLarge { .. } | Error::AttachmentsTooLarge { .. } => {
+            "attach a smaller file (compress it, or attach the end of a log)".into()
+        }
         Error::NoCommand => "use `alerter run -- CMD [ARGS...]`".into(),
         _ => return None,
     })

@@ -52,6 +52,7 @@ const RUST: &[File] = &[
     File { path: "vendor/alerter-sdk/Cargo.toml", text: VENDORED_SDK_MANIFEST },
     file!("plugins/sdk/src/lib.rs" => "vendor/alerter-sdk/src/lib.rs"),
     file!("plugins/sdk/src/chat.rs" => "vendor/alerter-sdk/src/chat.rs"),
+    file!("plugins/sdk/src/form.rs" => "vendor/alerter-sdk/src/form.rs"),
     file!("plugins/sdk/src/http.rs" => "vendor/alerter-sdk/src/http.rs"),
     file!("plugins/sdk/src/settings.rs" => "vendor/alerter-sdk/src/settings.rs"),
     file!("plugins/sdk/src/text.rs" => "vendor/alerter-sdk/src/text.rs"),
@@ -144,6 +145,19 @@ mod tests {
             } else {
                 out.push(e.path().strip_prefix(root).expect("under root").to_string_lossy().into_owned());
             }
+        }
+    }
+
+    /// Every source file of plugins/sdk is vendored into the Rust skeleton.
+    #[test]
+    fn every_sdk_file_is_vendored() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/sdk/src");
+        let mut on_disk = Vec::new();
+        list(&root, &root, &mut on_disk);
+        let embedded: Vec<&str> = files("rust").expect("rust").map(|f| f.path).collect();
+        for f in on_disk {
+            let want = format!("vendor/alerter-sdk/src/{f}");
+            assert!(embedded.contains(&want.as_str()), "plugins/sdk/src/{f} is not vendored");
         }
     }
 

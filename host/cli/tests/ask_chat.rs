@@ -336,7 +336,13 @@ impl Chat for Slack {
             seen.iter().map(|s| (&s.operation, s.status)).collect::<Vec<_>>()
         );
         let i = limited[0];
-        let after = seen[i + 1..].iter().map(|s| (format!("{} {}", s.method, s.operation), s.at)).collect();
+        // Slack limits each method on its own: a 429 on one method holds back
+        // only that method (the flavor still reads the others in the poll).
+        let after = seen[i + 1..]
+            .iter()
+            .filter(|s| s.operation == seen[i].operation)
+            .map(|s| (format!("{} {}", s.method, s.operation), s.at))
+            .collect();
         ((seen[i].operation.clone(), seen[i].at), after)
     }
 

@@ -167,13 +167,18 @@ fn c_flavor_service_error_exits_3() {
 #[test]
 fn c_flavor_unreachable_service_exits_3() {
     // A granted origin nobody listens on: http-error connect -> internal.
-    let svc = EchoService::start();
-    let origin = svc.origin();
-    drop(svc);
+    // The port stays bound (without listening) for the whole test, so no
+    // other test can take it and answer: every connection is refused.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind("127.0.0.1:0".parse().unwrap()).expect("bind");
+    let origin = format!("http://{}", socket.local_addr().expect("addr"));
     let alerter = alerter_tests::alerter!();
     alerter.run(&["flavor", "register", c_flavor().to_str().expect("utf-8 path")]).ok();
     let url = format!("url={origin}");
     alerter.run(&["register", "e", "--flavor", "c-echo", "--set", &url, "--allow-host", &origin]).ok();
     let run = alerter.run(&["post", "nobody home"]).expect_code(3);
     assert!(run.stderr.contains("c-echo"), "stderr lacks the flavor name:\n{}", run.stderr);
+    assert!(run.stderr.contains(&format!("http connect: {origin}/messages: ")), "the connect error:\n{}", run.stderr);
+    assert!(run.stderr.contains("Connection refused"), "{}", run.stderr);
+    drop(socket);
 }

@@ -127,7 +127,7 @@ fn swapping_the_flavor_file_changes_behaviour_only_when_registered_again() {
     assert_eq!(svc.posted()[3]["flavor"], "echo");
 
     let list = a.run(&["flavor", "list"]).ok();
-    assert!(list.stdout.lines().any(|l| l.starts_with("mine\t1.0.0\t")), "{}", list.stdout);
+    assert!(list.stdout.lines().any(|l| l.starts_with("mine\t1.1.0\t")), "{}", list.stdout);
     // Only the pinned copy of what is registered is kept.
     let pinned: Vec<_> = fs::read_dir(a.home().join("flavors")).unwrap().filter_map(Result::ok).collect();
     assert_eq!(pinned.len(), 1, "{pinned:?}");
@@ -196,7 +196,7 @@ fn missing_settings_and_unknown_names_are_one_line_errors() {
     let run = a.run(&["post", "hi"]).expect_code(2);
     assert!(run.stderr.contains("none is active"), "{}", run.stderr);
     let run = a.run(&["post", "hi", "--alerter", "ghost"]).expect_code(2);
-    assert!(run.stderr.contains("unknown alerter \"ghost\""), "{}", run.stderr);
+    assert!(run.stderr.contains("unknown alerter or group \"ghost\""), "{}", run.stderr);
     assert_eq!(registry(&a), before);
 
     // Once it exists, `alerter update` is the fix.
@@ -438,7 +438,7 @@ fn alerter_management_commands() {
     assert!(run.stderr.contains("used by alerter(s) e"), "{}", run.stderr);
     let d = a.run(&["flavor", "describe", "echo"]).ok();
     for want in [
-        "name:        echo 1.0.0",
+        "name:        echo 1.1.0",
         "contract:    alerter:flavor@0.2.0",
         "hosts:       {url}",
         "url ",

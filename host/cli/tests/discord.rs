@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use alerter_tests::chat::Seen;
 use alerter_tests::cli::{Alerter, Run};
-use alerter_tests::discord::{self, DiscordService, GUILD_ID, TOKEN};
+use alerter_tests::discord::{self, DiscordService, Permission, GUILD_ID, TOKEN};
 use serde_json::{json, Value};
 
 /// An alerter `ops` in bot mode on the stand-in's default channel, using the
@@ -410,11 +410,126 @@ fn flavor_loaded_by_path() {
     assert_eq!(only_post(&svc).json(), Some(json!({"content": ":information_source: from the registered file"})));
 }
 
+/// `flavor describe discord`, exactly: what it can do, and how the Message
+/// Content intent decides how people can answer `ask`.
 #[test]
 fn builtin_flavor_describes_itself() {
     let a = alerter_tests::alerter!();
     let desc = a.run(&["flavor", "describe", "discord"]).ok();
-    for text in ["token", "channel_id", "webhook_url", "api_base", "https://discord.com/api/v10", "Message Content"] {
-        assert!(desc.stdout.contains(text), "{text} missing: {}", desc.stdout);
-    }
+    let lines: Vec<&str> = desc.stdout.lines().filter(|l| !l.starts_with("sha256:")).collect();
+    assert_eq!(
+        lines,
+        [
+            "flavor:      discord",
+            "name:        discord 0.1.0",
+            "description: Posts to Discord with a bot token (REST API: files, replies, reactions, edits) or a channel webhook (post only); without the Message Content intent, answers must mention the bot, use Reply on the question, or react",
+            "source:      built-in",
+            "trusted:     yes (built in)",
+            "contract:    alerter:flavor@0.2.0 (compatible with 0.2.x)",
+            "can:         post, read-replies (ask), threads, attachments, reactions, update",
+            "hosts:       https://discord.com, {api_base}, {webhook_url} (declared https hosts granted by default)",
+            "settings:",
+            "  token          Bot token for bot mode; replies' text needs the Message Content intent (Developer Portal → Bot) unless they mention the bot [secret: header authorization: \"Bot {}\" towards https://discord.com, {api_base}]",
+            "  channel_id     Channel ID to post to (digits); required with `token`",
+            "  webhook_url    Channel webhook URL for post-only mode (instead of `token`) [secret: the whole URL towards {webhook_url}]",
+            "  api_base       Base URL of the Discord REST API (a proxy or a test stand-in) [default https://discord.com/api/v10]",
+        ]
+    );
+}
+
+#[test]
+fn posting_without_send_messages_names_the_permission() {
+    let svc = DiscordService::start();
+    let a = bot_alerter(&svc);
+    svc.deny(&svc.channel(), Permission::SendMessages);
+    let run = a.run(&["post", "hello"]).expect_code(3);
+    assert!(run.stderr.contains("Missing Permissions (HTTP 403)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "Hint: missing permissions in channel `{}`: the bot needs Send Messages and Embed Links there",
+            svc.channel()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(svc.messages(&svc.channel()).is_empty());
+}
+
+#[test]
+fn an_empty_raw_message_gets_discords_50006_and_the_hint() {
+    let svc = DiscordService::start();
+    let a = bot_alerter(&svc);
+    let file = a.home().join("empty.json");
+    std::fs::write(&file, r#"{"content": ""}"#).unwrap();
+    let run = a.run(&["post", "ignored", "--raw", file.to_str().unwrap()]).expect_code(3);
+    assert!(run.stderr.contains("Cannot send an empty message (HTTP 400)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "Hint: Discord refused an empty message: give a body, or with --raw include `content`, `embeds` or files"
+        ),
+        "{}",
+        run.stderr
+    );
+    let v = svc.violations();
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(v[0].ends_with(discord::spec::EMPTY), "{}", v[0]);
+}
+
+/// Without Read Message History, Discord answers the channel's listing with
+/// an empty list, so `ask` would wait for nothing; the flavor reads the
+/// question itself first, and the ask fails at once (exit 3) saying what to
+/// grant.
+#[test]
+fn ask_without_read_message_history_fails_at_once_with_the_hint() {
+    let svc = DiscordService::start();
+    let a = bot_alerter(&svc);
+    svc.deny(&svc.channel(), Permission::ReadMessageHistory);
+    let started = Instant::now();
+    let run = a.run(&["ask", "Deploy?", "--timeout", "8", "--no-follow-up"]).expect_code(3);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "failed at the first poll, not at the deadline: {}",
+        run.stderr
+    );
+    // The outcome line (stdout) says why no decision could be made.
+    assert!(
+        run.stdout.starts_with("Could not read replies: ")
+            && run.stdout.contains(&format!(
+                "Hint: the bot cannot read messages in channel `{}`: give it View Channel and Read Message History there",
+                svc.channel()
+            )),
+        "{} / {}",
+        run.stdout,
+        run.stderr
+    );
+    let reads: Vec<(String, u16)> = svc
+        .seen()
+        .iter()
+        .filter(|r| r.method == "GET" && r.operation != "get_channel")
+        .map(|r| (r.operation.clone(), r.status))
+        .collect();
+    assert_eq!(reads, [("get_message".to_string(), 403)], "one read, refused; the empty listing was never trusted");
+}
+
+/// A route whose bucket is used up answers 429 with `retry_after` in the
+/// body (fractional seconds); the post is retried after exactly that wait
+/// and succeeds.
+#[test]
+fn a_used_up_bucket_is_waited_out() {
+    let svc = DiscordService::start();
+    let a = bot_alerter(&svc);
+    svc.limit_route("create_message", 1, Duration::from_millis(2500));
+    a.run(&["post", "first"]).ok();
+    a.run(&["post", "second"]).ok();
+    let posts = svc.posts();
+    let statuses: Vec<u16> = posts.iter().map(|p| p.status).collect();
+    assert_eq!(statuses, [200, 429, 200]);
+    let waited = posts[2].at - posts[1].at;
+    let window_left = Duration::from_millis(2500).saturating_sub(posts[1].at - posts[0].at);
+    assert!(
+        waited + Duration::from_millis(20) >= window_left,
+        "retried after {waited:?}, before the bucket reset ({window_left:?})"
+    );
+    assert!(posts[2].at - posts[0].at >= Duration::from_millis(2490), "the second message went out in the next window");
+    assert_eq!(svc.messages(&svc.channel()).len(), 2);
 }

@@ -159,8 +159,7 @@ fn ask_is_approved_in_the_thread_and_declined_at_top_level() {
     let asking = a.spawn(&["ask", "Deploy model v3?", "--timeout", "20", "--json"]);
     let q = question("Deploy model v3?");
     mm.bot_says(CHANNEL, "approve", Some(&q)); // bots never count
-                                               // TODO(merge main): "@alerter approve" once the host strips bot mentions.
-    mm.say(CHANNEL, "ann", "approve", Some(&q));
+    mm.say(CHANNEL, "ann", "@alerter approve", Some(&q)); // the mention of the bot is stripped
     let run = asking.finish().ok();
     let v: Value = serde_json::from_str(run.stdout.trim()).expect("--json");
     assert_eq!(

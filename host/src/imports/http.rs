@@ -8,7 +8,7 @@ use crate::store::CallState;
 impl Host for CallState {
     async fn fetch(&mut self, req: Request) -> wasmtime::Result<Result<Response, HttpError>> {
         Ok(match &self.net {
-            Some(net) => net.fetch(req, self.deadline).await,
+            Some(net) => net.fetch(req, self.deadline, self.attachment_bytes, self.sent.clone()).await,
             None => Err(HttpError::Denied("no network while describing a flavor".into())),
         })
     }

@@ -17,20 +17,29 @@
 //!   (`thread_id`; a thread has the id of the message it was started from).
 //!   The URL must not carry a query string of its own.
 //!
-//! **Reading replies needs the Message Content intent.** Discord hands a bot
-//! the text of other people's messages only when "Message Content Intent" is
-//! enabled for the application (Developer Portal → Bot → Privileged Gateway
-//! Intents); without it every reply's text is empty and no answer can match.
-//! The bot also needs View Channel, Send Messages, Embed Links and Read
-//! Message History in the channel.
+//! **Files** go as a `multipart/form-data` message (`payload_json` and
+//! `files[n]`), the first image inside the embed ([`render::attach`]).
+//! **Reactions** on the question count as answers ([`replies`]).
+//! **Updates** edit the question in place:
+//! `PATCH /channels/{channel}/messages/{message}` with the new content and
+//! embeds (bot mode only).
 //!
-//! Rendering and Discord's size limits live in [`render`], requests and
-//! error handling in [`api`], reply listing in [`replies`].
+//! **The Message Content intent decides how people can answer.** Without
+//! it (Developer Portal → your application → Bot → Privileged Gateway
+//! Intents → Message Content Intent), Discord hands the bot the text of
+//! other people's messages only when they mention it. `ask` then still
+//! works when people answer `@bot approve`, use Discord's Reply on the
+//! question (its mention on), or react 👍 / 👎; a reply whose text was hidden
+//! makes the page carry a notice saying so ([`replies::notice`]). The bot
+//! needs View Channel, Send Messages, Embed Links, Attach Files (for files)
+//! and Read Message History in the channel.
+//!
+//! Rendering and Discord's size limits live in [`render`], requests, rate
+//! limits and error handling in [`api`], reply listing in [`replies`].
 
 use alerter_sdk::prelude::*;
-use alerter_sdk::Need::*;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub mod api;
 pub mod render;
@@ -38,8 +47,10 @@ pub mod replies;
 
 /// Where the REST API lives unless `api_base` says otherwise.
 pub const DEFAULT_API_BASE: &str = "https://discord.com/api/v10";
-/// Jump links point here.
+/// Jump links point here; the bot token may go here.
 const WEB: &str = "https://discord.com";
+/// What `alerter flavor describe` says first.
+const DESCRIPTION: &str = "Posts to Discord with a bot token (REST API: files, replies, reactions, edits) or a channel webhook (post only); without the Message Content intent, answers must mention the bot, use Reply on the question, or react";
 
 struct Discord;
 
@@ -48,7 +59,7 @@ enum Mode<'a> {
     /// A bot token: the REST API.
     Bot { api: api::Api<'a>, channel: &'a str },
     /// A webhook URL (a placeholder for the secret URL).
-    Webhook { url: &'a str },
+    Webhook { api: api::Api<'a> },
 }
 
 impl<'a> Mode<'a> {
@@ -62,10 +73,20 @@ impl<'a> Mode<'a> {
                     )));
                 }
                 let base = settings.get("api_base").unwrap_or(DEFAULT_API_BASE);
-                Mode::Bot { api: api::Api::new(base, token), channel }
+                Mode::Bot { api: api::Api::bot(base, token), channel }
             }
-            Access::Webhook { url } => Mode::Webhook { url },
+            Access::Webhook { url } => Mode::Webhook { api: api::Api::webhook(url) },
         })
+    }
+
+    /// The bot API and channel; webhook mode cannot `doing` this.
+    fn bot(self, doing: &str) -> Result<(api::Api<'a>, &'a str), FlavorError> {
+        match self {
+            Mode::Bot { api, channel } => Ok((api, channel)),
+            Mode::Webhook { .. } => Err(FlavorError::Unsupported(format!(
+                "webhook mode cannot {doing}: use a bot `token` and `channel_id` instead"
+            ))),
+        }
     }
 }
 
@@ -74,6 +95,14 @@ impl<'a> Mode<'a> {
 fn parse_reference<'r>(reference: &'r str, default_channel: Option<&'r str>) -> Option<(&'r str, &'r str)> {
     let (channel, message) = alerter_sdk::split_reference(reference, default_channel)?;
     (api::is_snowflake(channel) && api::is_snowflake(message)).then_some((channel, message))
+}
+
+/// Where a message goes: `channel`, or with `--thread REF` the channel of
+/// the message `REF` (which it replies to).
+fn destination<'m>(message: &'m Message, channel: &'m str) -> Result<(&'m str, Option<&'m str>), FlavorError> {
+    let Some(thread) = message.thread.as_deref() else { return Ok((channel, None)) };
+    let (c, m) = parse_reference(thread, Some(channel)).ok_or_else(|| bad_reference(thread))?;
+    Ok((c, Some(m)))
 }
 
 fn bad_reference(reference: &str) -> FlavorError {
@@ -104,64 +133,57 @@ fn jump_link(guild: Option<&str>, channel: &str, message: &str) -> Option<String
     Some(format!("{WEB}/channels/{guild}/{channel}/{message}"))
 }
 
-fn json_body(body: render::Body) -> Result<Vec<u8>, FlavorError> {
-    match body {
-        render::Body::Verbatim(text) => Ok(text.into_bytes()),
-        render::Body::Rendered(map) => serde_json::to_vec(&Value::Object(map))
-            .map_err(|e| FlavorError::Internal(format!("cannot encode the message: {e}"))),
+/// `request` with `body`: JSON, or `multipart/form-data` with its files.
+fn with_body(request: Request, body: &render::WithFiles<'_>) -> Result<Request, FlavorError> {
+    if body.files.is_empty() {
+        Ok(request.header("content-type", "application/json").body(body.json()?))
+    } else {
+        Ok(request.multipart(body.form()?))
+    }
+}
+
+/// What this flavor can do in each mode.
+fn capabilities(webhook: bool) -> Capabilities {
+    Capabilities {
+        post: true,
+        read_replies: !webhook,
+        threads: true,
+        attachments: true,
+        reactions: !webhook,
+        update: !webhook,
     }
 }
 
 impl Flavor for Discord {
     fn info() -> FlavorInfo {
-        FlavorInfo {
-            name: "discord".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: "Posts to Discord with a bot token (REST API, reads replies) or a channel webhook (post only)"
-                .into(),
-            settings: vec![
-                secret(
-                    "token",
-                    "Bot token for bot mode; reading replies needs the Message Content intent",
-                    SecretSlot::header("authorization", "Bot {}"),
-                    &["https://discord.com", "{api_base}"],
-                ),
-                setting("channel_id", "Channel ID to post to (digits); required with `token`", Optional),
-                secret(
-                    "webhook_url",
-                    "Channel webhook URL for post-only mode (instead of `token`)",
-                    SecretSlot::url(),
-                    &["{webhook_url}"],
-                ),
-                setting(
-                    "api_base",
-                    "Base URL of the Discord REST API (a proxy or a test stand-in)",
-                    Default(DEFAULT_API_BASE),
-                ),
-            ],
-            hosts: vec!["https://discord.com".into(), "{api_base}".into(), "{webhook_url}".into()],
-            capabilities: Capabilities { post: true, read_replies: true, threads: true, ..Capabilities::default() },
-        }
+        let settings = ChatSettings {
+            token: "Bot token for bot mode; replies' text needs the Message Content intent (Developer Portal → Bot) unless they mention the bot",
+            token_slot: SecretSlot::header("authorization", "Bot {}"),
+            origin: WEB,
+            channel: "Channel ID to post to (digits); required with `token`",
+            webhook: "Channel webhook URL for post-only mode (instead of `token`)",
+            api_base: "Base URL of the Discord REST API (a proxy or a test stand-in)",
+            default_api_base: DEFAULT_API_BASE,
+        };
+        let hosts = [WEB, "{api_base}", "{webhook_url}"].map(String::from).to_vec();
+        let (name, version) = ("discord".to_string(), env!("CARGO_PKG_VERSION").to_string());
+        let description = DESCRIPTION.to_string();
+        FlavorInfo { name, version, description, settings: settings.specs(), hosts, capabilities: capabilities(false) }
     }
 
-    /// A webhook posts (also into threads) but cannot read replies.
+    /// A webhook posts (also into threads, also files) but cannot read
+    /// replies or edit.
     fn capabilities_for(settings: &Settings) -> Capabilities {
-        let webhook = matches!(settings.access("-"), Ok(Access::Webhook { .. }));
-        Capabilities { post: true, read_replies: !webhook, threads: true, ..Capabilities::default() }
+        capabilities(settings.is_webhook())
     }
 
     fn send(settings: &Settings, message: Message) -> Result<Sent, FlavorError> {
         let mode = Mode::from(settings)?;
         let body = render::payload(&message)?;
+        let doing = if message.attachments.is_empty() { api::Doing::Post } else { api::Doing::PostFiles };
         match mode {
             Mode::Bot { api, channel } => {
-                let (channel, reply_to) = match message.thread.as_deref() {
-                    Some(r) => {
-                        let (c, m) = parse_reference(r, Some(channel)).ok_or_else(|| bad_reference(r))?;
-                        (c, Some(m))
-                    }
-                    None => (channel, None),
-                };
+                let (channel, reply_to) = destination(&message, channel)?;
                 let body = match reply_to {
                     None => body,
                     Some(m) => {
@@ -173,13 +195,11 @@ impl Flavor for Discord {
                         render::Body::Rendered(map)
                     }
                 };
-                let ctx = api::Context { channel: Some(channel), webhook: false };
-                let resp = api
-                    .request("POST", &format!("/channels/{channel}/messages"))
-                    .header("content-type", "application/json")
-                    .body(json_body(body)?)
-                    .send()?;
-                let posted: Posted = api::check(resp, ctx)?.json()?;
+                let body = render::attach(&message, body);
+                let ctx = api::Context { channel: Some(channel), webhook: false, doing };
+                let path = format!("/channels/{channel}/messages");
+                let request = with_body(api.request("POST", &path), &body)?;
+                let posted: Posted = api.send("POST", &path, request, ctx)?.json()?;
                 let channel = posted.channel_id.as_deref().filter(|c| api::is_snowflake(c)).unwrap_or(channel);
                 let guild = posted.guild_id.clone().or_else(|| guild_of(&api, channel));
                 Ok(Sent {
@@ -187,19 +207,16 @@ impl Flavor for Discord {
                     link: jump_link(guild.as_deref(), channel, &posted.id),
                 })
             }
-            Mode::Webhook { url } => {
-                let mut target = format!("{url}?wait=true");
+            Mode::Webhook { api } => {
+                let mut path = "?wait=true".to_string();
                 if let Some(r) = message.thread.as_deref() {
                     let (_, m) = parse_reference(r, Some("0")).ok_or_else(|| bad_reference(r))?;
-                    target.push_str(&format!("&thread_id={m}"));
+                    path.push_str(&format!("&thread_id={m}"));
                 }
-                let ctx = api::Context { channel: None, webhook: true };
-                let resp = Request::post(target)
-                    .header("content-type", "application/json")
-                    .header("user-agent", api::USER_AGENT)
-                    .body(json_body(body)?)
-                    .send()?;
-                let resp = api::check(resp, ctx)?;
+                let body = render::attach(&message, body);
+                let ctx = api::Context { channel: None, webhook: true, doing };
+                let request = with_body(api.request("POST", &path), &body)?;
+                let resp = api.send("POST", &path, request, ctx)?;
                 if resp.status == 204 || resp.body.is_empty() {
                     // Only without `wait`; keep going rather than fail a post that worked.
                     return Ok(Sent { reference: "webhook".into(), link: None });
@@ -218,24 +235,37 @@ impl Flavor for Discord {
     }
 
     fn replies(settings: &Settings, reference: String, cursor: Option<String>) -> Result<RepliesPage, FlavorError> {
-        let (api, channel) = match Mode::from(settings)? {
-            Mode::Bot { api, channel } => (api, channel),
-            Mode::Webhook { .. } => {
-                return Err(FlavorError::Unsupported(
-                    "webhook mode cannot read replies: use a bot `token` and `channel_id` (with the Message Content intent) to ask questions"
-                        .into(),
-                ))
-            }
-        };
+        let (api, channel) = Mode::from(settings)?.bot("read replies")?;
         let (channel, message) = parse_reference(&reference, Some(channel)).ok_or_else(|| bad_reference(&reference))?;
         replies::list(&api, channel, message, cursor.as_deref())
+    }
+
+    /// Edits the message: its content and embeds are replaced by `message`
+    /// rendered (an empty `embeds` removes the old ones); its files stay.
+    fn update(settings: &Settings, reference: String, message: Message) -> Result<(), FlavorError> {
+        let (api, channel) = Mode::from(settings)?.bot("edit messages")?;
+        let (channel, id) = parse_reference(&reference, Some(channel)).ok_or_else(|| bad_reference(&reference))?;
+        let body = match render::payload(&message)? {
+            render::Body::Rendered(mut map) => {
+                map.entry("content").or_insert(json!(""));
+                map.entry("embeds").or_insert(json!([]));
+                render::Body::Rendered(map)
+            }
+            verbatim => verbatim,
+        };
+        let body = render::WithFiles { body, files: Vec::new() };
+        let path = format!("/channels/{channel}/messages/{id}");
+        let ctx = api::Context { channel: Some(channel), webhook: false, doing: api::Doing::Edit };
+        api.send("PATCH", &path, with_body(api.request("PATCH", &path), &body)?, ctx)?;
+        Ok(())
     }
 }
 
 /// The guild of `channel`, for the jump link; best effort (a DM or a failed
 /// lookup gives none).
 fn guild_of(api: &api::Api<'_>, channel: &str) -> Option<String> {
-    let resp = match api.request("GET", &format!("/channels/{channel}")).send() {
+    let path = format!("/channels/{channel}");
+    let resp = match api.send_raw("GET", &path, api.request("GET", &path)) {
         Ok(r) if r.is_success() => r,
         Ok(r) => {
             log::debug(&format!("no jump link: looking up channel {channel} answered HTTP {}", r.status));
@@ -257,11 +287,17 @@ mod tests {
 
     #[test]
     fn references() {
-        assert_eq!(parse_reference("1:2", None), Some(("1", "2")));
-        assert_eq!(parse_reference("2", Some("1")), Some(("1", "2")));
-        assert_eq!(parse_reference("1:", None), None);
-        assert_eq!(parse_reference("C1:2", None), None);
-        assert_eq!(parse_reference("webhook", Some("1")), None);
+        type Case<'a> = (&'a str, Option<&'a str>, Option<(&'a str, &'a str)>);
+        let cases: [Case<'_>; 5] = [
+            ("1:2", None, Some(("1", "2"))),
+            ("2", Some("1"), Some(("1", "2"))),
+            ("1:", None, None),
+            ("C1:2", None, None),
+            ("webhook", Some("1"), None),
+        ];
+        for (reference, channel, expected) in cases {
+            assert_eq!(parse_reference(reference, channel), expected, "{reference} in {channel:?}");
+        }
     }
 
     #[test]

@@ -15,39 +15,75 @@
 //!
 //! Every text is cut with the SDK's visible marker before it can break a
 //! limit, so Discord never rejects an alert for its size.
+//!
+//! **Files** ([`attach`]): up to `DISCORD.files` attachments go with the
+//! message as `files[n]` parts of a `multipart/form-data` body, described in
+//! the payload's `attachments` (`{"id": "n", "filename": ...}`, the id a
+//! string as the spec's `SnowflakeType` wants it); the first
+//! image (PNG, JPEG, GIF, WebP) is shown inside the embed
+//! (`"image": {"url": "attachment://NAME"}`), an embed being added for it
+//! when the message has none. File names are made safe for `attachment://`
+//! (ASCII letters, digits, `.`, `-`, `_`; anything else becomes `_`).
 
-use alerter_sdk::{level_color, level_emoji, truncate, zenml_payload, FlavorError, Message, ZENML_LOGO};
+use alerter_sdk::{
+    level_color, level_emoji, truncate, zenml_payload, Attachment, FlavorError, Message, Multipart, ZENML_LOGO,
+};
 use serde_json::{json, Map, Value};
 
-/// Message `content`: 2000 characters for bots and webhooks (the docs; the
-/// OpenAPI spec says 4000 for bots).
-pub const CONTENT_MAX: usize = 2000;
-/// Embed title.
-pub const TITLE_MAX: usize = 256;
-/// Embed description.
-pub const DESCRIPTION_MAX: usize = 4096;
-/// Fields per embed.
-pub const FIELDS_MAX: usize = 25;
-/// Field name.
-pub const FIELD_NAME_MAX: usize = 256;
-/// Field value.
-pub const FIELD_VALUE_MAX: usize = 1024;
-/// Title, description, field names and values, footer text and author name
-/// of all embeds of one message together.
-pub const EMBED_TOTAL_MAX: usize = 6000;
-/// URLs in an embed (`url`, thumbnail).
-pub const URL_MAX: usize = 2048;
+/// Discord's limits, in characters unless said otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Message `content` (the docs' 2000 for bots and webhooks; the OpenAPI
+    /// spec says 4000 for bots).
+    pub content: usize,
+    /// Embed title.
+    pub title: usize,
+    /// Embed description.
+    pub description: usize,
+    /// Fields per embed.
+    pub fields: usize,
+    /// Field name.
+    pub field_name: usize,
+    /// Field value.
+    pub field_value: usize,
+    /// Title, description, field names and values, footer text and author
+    /// name of all embeds of one message together.
+    pub embeds_total: usize,
+    /// URLs in an embed (`url`, thumbnail).
+    pub url: usize,
+    /// Files per message (the spec's `attachments` `maxItems`, `files[0]`
+    /// to `files[9]`).
+    pub files: usize,
+}
 
-/// The plain-text `content` that goes with an embed is kept this short: it
-/// is what notifications and clients without embeds show.
-const FALLBACK_MAX: usize = 300;
-/// The description keeps at least this much room (or the whole body, when
-/// shorter) before metadata fields take their share of the 6000 budget.
-const DESCRIPTION_RESERVE: usize = 2000;
-/// Budget kept back for the "N more not shown" field.
-const NOTICE_RESERVE: usize = 40;
-/// A field is only shown when its value gets at least this many characters.
-const MIN_FIELD_VALUE: usize = 20;
+/// message.mdx, "Create Message" and "Embed Limits"; the spec for files.
+pub const DISCORD: Limits = Limits {
+    content: 2000,
+    title: 256,
+    description: 4096,
+    fields: 25,
+    field_name: 256,
+    field_value: 1024,
+    embeds_total: 6000,
+    url: 2048,
+    files: 10,
+};
+
+/// How this flavor lays a message out within [`DISCORD`]'s limits.
+struct Layout {
+    /// The plain-text `content` that goes with an embed is kept this short:
+    /// it is what notifications and clients without embeds show.
+    fallback: usize,
+    /// The description keeps at least this much room (or the whole body,
+    /// when shorter) before metadata fields take their share of the 6000.
+    description_reserve: usize,
+    /// Budget kept back for the "N more not shown" field.
+    notice_reserve: usize,
+    /// A field is only shown when its value gets at least this much.
+    min_field_value: usize,
+}
+
+const LAYOUT: Layout = Layout { fallback: 300, description_reserve: 2000, notice_reserve: 40, min_field_value: 20 };
 
 /// A request body, ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +105,107 @@ impl Body {
                 _ => Map::new(),
             },
         }
+    }
+}
+
+/// A message body with its files: what `send` puts on the wire.
+#[derive(Debug, Clone)]
+pub struct WithFiles<'m> {
+    /// The JSON part (`payload_json` when there are files).
+    pub body: Body,
+    /// `(safe file name, attachment)`, at most `DISCORD.files`.
+    pub files: Vec<(String, &'m Attachment)>,
+}
+
+impl WithFiles<'_> {
+    /// The JSON text of the body.
+    pub fn json(&self) -> Result<Vec<u8>, FlavorError> {
+        match &self.body {
+            Body::Verbatim(text) => Ok(text.clone().into_bytes()),
+            Body::Rendered(map) => {
+                serde_json::to_vec(map).map_err(|e| FlavorError::Internal(format!("cannot encode the message: {e}")))
+            }
+        }
+    }
+
+    /// The `multipart/form-data` form: `payload_json`, then `files[n]`.
+    pub fn form(&self) -> Result<Multipart, FlavorError> {
+        let json = String::from_utf8(self.json()?).map_err(|e| FlavorError::Internal(e.to_string()))?;
+        let mut form = Multipart::new().json_text("payload_json", &json);
+        for (i, (name, file)) in self.files.iter().enumerate() {
+            form = form.file(&format!("files[{i}]"), name, &file.media_type, &file.data);
+        }
+        Ok(form)
+    }
+}
+
+/// Adds `m`'s attachments to `body`: the `attachments` descriptions, the
+/// first image in the embed, and a note in `content` naming the files over
+/// `DISCORD.files`. A verbatim body is left as given (its files are still
+/// sent, up to the maximum).
+pub fn attach(m: &Message, body: Body) -> WithFiles<'_> {
+    let mut names: Vec<String> = Vec::new();
+    for (i, a) in m.attachments.iter().enumerate() {
+        let mut name = safe_file_name(&a.name, i);
+        if names.contains(&name) {
+            name = format!("{i}-{name}");
+        }
+        names.push(name);
+    }
+    let files: Vec<(String, &Attachment)> = names.into_iter().zip(&m.attachments).take(DISCORD.files).collect();
+    let left_out: Vec<&str> = m.attachments.iter().skip(DISCORD.files).map(|a| a.name.as_str()).collect();
+    let mut map = match body {
+        Body::Verbatim(_) => return WithFiles { body, files },
+        Body::Rendered(map) => map,
+    };
+    if files.is_empty() {
+        return WithFiles { body: Body::Rendered(map), files };
+    }
+    let described: Vec<Value> =
+        files.iter().enumerate().map(|(i, (name, _))| json!({"id": i.to_string(), "filename": name})).collect();
+    map.insert("attachments".into(), Value::Array(described));
+    if let Some((name, _)) = files.iter().find(|(_, a)| is_embeddable_image(&a.media_type)) {
+        let image = json!({"url": format!("attachment://{name}")});
+        match map.get_mut("embeds").and_then(Value::as_array_mut).and_then(|e| e.first_mut()) {
+            Some(embed) if embed.get("image").is_none() => {
+                embed["image"] = image;
+            }
+            Some(_) => {}
+            None => {
+                map.insert("embeds".into(), json!([{"image": image, "color": level_color(m.level)}]));
+            }
+        }
+    }
+    if !left_out.is_empty() {
+        let note = format!(
+            "(not attached: {} — Discord takes at most {} files per message)",
+            left_out.join(", "),
+            DISCORD.files
+        );
+        let content = map.get("content").and_then(Value::as_str).unwrap_or("").to_string();
+        let joined = if content.is_empty() { note } else { format!("{content}\n{note}") };
+        map.insert("content".into(), json!(truncate(&joined, DISCORD.content)));
+    }
+    WithFiles { body: Body::Rendered(map), files }
+}
+
+/// Image types Discord shows inside an embed.
+fn is_embeddable_image(media_type: &str) -> bool {
+    let t = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(t.as_str(), "image/png" | "image/jpeg" | "image/gif" | "image/webp")
+}
+
+/// A file name `attachment://` can refer to: ASCII letters, digits, `.`,
+/// `-` and `_` kept, anything else `_`; `file-N` when nothing is left.
+pub fn safe_file_name(name: &str, index: usize) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let safe: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    let safe = safe.trim_matches('.').to_string();
+    if safe.trim_matches('_').is_empty() {
+        format!("file-{index}")
+    } else {
+        truncate(&safe, 100)
     }
 }
 
@@ -101,7 +238,7 @@ fn chars(s: &str) -> usize {
 /// ZenML leaves unset render as `None`, as ZenML's f-strings do.
 fn zenml(m: &Message) -> Option<Map<String, Value>> {
     let [pipeline, step, stack] = zenml_payload(m)?;
-    let field = |name: &str, value: &str| json!({"name": name, "value": truncate(&format!("\n{value}"), FIELD_VALUE_MAX), "inline": false});
+    let field = |name: &str, value: &str| json!({"name": name, "value": truncate(&format!("\n{value}"), DISCORD.field_value), "inline": false});
     let fields = vec![
         field(":star: *Pipeline:*", pipeline),
         field(":arrow_forward: *Step:*", step),
@@ -119,7 +256,7 @@ fn embed_url(link: &str) -> Option<&str> {
     let link = link.trim();
     let ok = (link.starts_with("https://") || link.starts_with("http://"))
         && link.len() > "https://".len()
-        && chars(link) <= URL_MAX
+        && chars(link) <= DISCORD.url
         && !link.chars().any(|c| c.is_whitespace() || c.is_control());
     ok.then_some(link)
 }
@@ -133,7 +270,7 @@ fn standard(m: &Message) -> Map<String, Value> {
     let mut out = Map::new();
 
     let plain = format!("{emoji} {body}");
-    let fits_plain = chars(&plain) <= CONTENT_MAX;
+    let fits_plain = chars(&plain) <= DISCORD.content;
     if title.is_none() && m.metadata.is_empty() && link.is_none() && fits_plain {
         out.insert("content".into(), json!(plain));
         return out;
@@ -142,16 +279,16 @@ fn standard(m: &Message) -> Map<String, Value> {
     // The plain-text fallback: the headline, and the link when no title
     // carries it (angle brackets keep Discord from previewing it).
     let headline = title.unwrap_or_else(|| body.lines().next().unwrap_or(""));
-    let mut content = truncate(&format!("{emoji} {headline}"), FALLBACK_MAX);
+    let mut content = truncate(&format!("{emoji} {headline}"), LAYOUT.fallback);
     if let (None, Some(link)) = (title, link) {
-        content.push_str(&format!("\n<{}>", truncate(link, URL_MAX)));
+        content.push_str(&format!("\n<{}>", truncate(link, DISCORD.url)));
     }
-    out.insert("content".into(), json!(truncate(&content, CONTENT_MAX)));
+    out.insert("content".into(), json!(truncate(&content, DISCORD.content)));
 
     let mut embed = Map::new();
     let mut used = 0;
     if let Some(title) = title {
-        let title = truncate(title, TITLE_MAX);
+        let title = truncate(title, DISCORD.title);
         used += chars(&title);
         embed.insert("title".into(), json!(title));
     }
@@ -160,17 +297,17 @@ fn standard(m: &Message) -> Map<String, Value> {
     }
     embed.insert("color".into(), json!(level_color(m.level)));
 
-    let reserve = chars(body).min(DESCRIPTION_RESERVE);
-    let field_budget = EMBED_TOTAL_MAX.saturating_sub(used + reserve);
+    let reserve = chars(body).min(LAYOUT.description_reserve);
+    let field_budget = DISCORD.embeds_total.saturating_sub(used + reserve);
     let (fields, fields_len) = fields_within(&m.metadata, field_budget);
     used += fields_len;
     if !body.is_empty() {
-        let room = DESCRIPTION_MAX.min(EMBED_TOTAL_MAX.saturating_sub(used));
+        let room = DISCORD.description.min(DISCORD.embeds_total.saturating_sub(used));
         let description = truncate(body, room);
         used += chars(&description);
         embed.insert("description".into(), json!(description));
     }
-    debug_assert!(used <= EMBED_TOTAL_MAX);
+    debug_assert!(used <= DISCORD.embeds_total);
     if !fields.is_empty() {
         embed.insert("fields".into(), Value::Array(fields));
     }
@@ -179,7 +316,7 @@ fn standard(m: &Message) -> Map<String, Value> {
 }
 
 /// Metadata as embed fields using at most `budget` characters (names and
-/// values together) and [`FIELDS_MAX`] fields; what does not fit is counted
+/// values together) and `DISCORD.fields` fields; what does not fit is counted
 /// in a last "… N more not shown" field. Returns the fields and the
 /// characters they use.
 fn fields_within(metadata: &[(String, String)], budget: usize) -> (Vec<Value>, usize) {
@@ -188,16 +325,16 @@ fn fields_within(metadata: &[(String, String)], budget: usize) -> (Vec<Value>, u
     for (i, (key, value)) in metadata.iter().enumerate() {
         let more_after = i + 1 < metadata.len();
         // Keep the last slot for the notice while more pairs follow.
-        if more_after && fields.len() + 1 >= FIELDS_MAX {
+        if more_after && fields.len() + 1 >= DISCORD.fields {
             break;
         }
-        let left = budget.saturating_sub(used + NOTICE_RESERVE);
-        let name = truncate(non_blank(key, "(no name)"), FIELD_NAME_MAX);
+        let left = budget.saturating_sub(used + LAYOUT.notice_reserve);
+        let name = truncate(non_blank(key, "(no name)"), DISCORD.field_name);
         let name_len = chars(&name);
-        if name_len + MIN_FIELD_VALUE > left {
+        if name_len + LAYOUT.min_field_value > left {
             break;
         }
-        let value = truncate(non_blank(value, "(empty)"), FIELD_VALUE_MAX.min(left - name_len));
+        let value = truncate(non_blank(value, "(empty)"), DISCORD.field_value.min(left - name_len));
         let value_len = chars(&value);
         used += name_len + value_len;
         let inline = value_len <= 40 && name_len <= 40;
@@ -221,7 +358,7 @@ fn non_blank<'a>(text: &'a str, instead: &'a str) -> &'a str {
     }
 }
 
-/// Characters an embed counts against [`EMBED_TOTAL_MAX`].
+/// Characters an embed counts against `DISCORD.embeds_total`.
 pub fn embed_text_len(embed: &Value) -> usize {
     let s = |v: &Value| v.as_str().map(chars).unwrap_or(0);
     let mut n =
@@ -257,8 +394,12 @@ mod tests {
     #[test]
     fn long_plain_message_becomes_an_embed() {
         let out = rendered(&msg(&"x".repeat(3000)));
-        assert!(chars(out["content"].as_str().unwrap()) <= FALLBACK_MAX);
-        assert_eq!(out["embeds"][0]["description"].as_str().unwrap().len(), 3000);
+        // Over Discord's 2000 characters of content: the body goes into the
+        // description (4096), the content keeps a 300-character headline.
+        let content = out["content"].as_str().unwrap();
+        assert_eq!(chars(content), 300);
+        assert_eq!(content, format!(":information_source: {}… [truncated]", "x".repeat(266)));
+        assert_eq!(out["embeds"][0]["description"].as_str().unwrap(), "x".repeat(3000));
     }
 
     #[test]
@@ -288,6 +429,9 @@ mod tests {
         assert!(out["embeds"][0].get("url").is_none());
     }
 
+    /// The limits are Discord's, as message.mdx "Embed Limits" states them:
+    /// title 256, description 4096, 25 fields, field name 256, value 1024,
+    /// 6000 characters in all; message content 2000.
     #[test]
     fn budget_is_never_exceeded() {
         let mut m = msg(&"b".repeat(20_000));
@@ -295,17 +439,19 @@ mod tests {
         m.metadata = (0..40).map(|i| (format!("key{i}-{}", "k".repeat(300)), "v".repeat(2000))).collect();
         let out = rendered(&m);
         let e = &out["embeds"][0];
-        assert!(embed_text_len(e) <= EMBED_TOTAL_MAX, "{}", embed_text_len(e));
-        assert_eq!(chars(e["title"].as_str().unwrap()), TITLE_MAX);
+        assert!(embed_text_len(e) <= 6000, "{}", embed_text_len(e));
+        assert!(chars(out["content"].as_str().unwrap()) <= 2000);
+        assert_eq!(e["title"].as_str().unwrap(), format!("{}… [truncated]", "t".repeat(243)));
         let fields = e["fields"].as_array().unwrap();
-        assert!(fields.len() <= FIELDS_MAX);
+        assert!(fields.len() <= 25);
         for f in fields {
-            assert!(chars(f["name"].as_str().unwrap()) <= FIELD_NAME_MAX);
-            assert!(chars(f["value"].as_str().unwrap()) <= FIELD_VALUE_MAX);
+            assert!(chars(f["name"].as_str().unwrap()) <= 256);
+            assert!(chars(f["value"].as_str().unwrap()) <= 1024);
         }
         assert!(fields.last().unwrap()["value"].as_str().unwrap().ends_with("more not shown"));
-        assert!(chars(e["description"].as_str().unwrap()) >= DESCRIPTION_RESERVE);
-        assert!(e["description"].as_str().unwrap().ends_with("… [truncated]"));
+        let description = e["description"].as_str().unwrap();
+        assert!((2000..=4096).contains(&chars(description)), "{}", chars(description));
+        assert!(description.ends_with("… [truncated]"));
     }
 
     #[test]
@@ -314,7 +460,7 @@ mod tests {
         m.metadata = (0..40).map(|i| (format!("k{i}"), format!("v{i}"))).collect();
         let out = rendered(&m);
         let fields = out["embeds"][0]["fields"].as_array().unwrap();
-        assert_eq!(fields.len(), FIELDS_MAX);
+        assert_eq!(fields.len(), 25, "Discord's 25 fields, the last one saying what is left out");
         assert_eq!(fields[23]["name"], "k23");
         assert_eq!(fields[24]["value"], "16 more not shown");
         m.metadata.truncate(25);
@@ -346,6 +492,71 @@ mod tests {
                 ]
             }]})
         );
+    }
+
+    fn file(name: &str, media_type: &str) -> Attachment {
+        Attachment { name: name.into(), media_type: media_type.into(), data: vec![1, 2, 3] }
+    }
+
+    #[test]
+    fn files_are_described_and_the_first_image_is_embedded() {
+        let mut m = msg("see the plot");
+        m.attachments =
+            vec![file("train.log", "text/plain"), file("loss curve.png", "image/png"), file("b.png", "image/png")];
+        let out = attach(&m, payload(&m).unwrap());
+        let names: Vec<&str> = out.files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["train.log", "loss_curve.png", "b.png"]);
+        let Body::Rendered(map) = &out.body else { panic!("rendered") };
+        assert_eq!(
+            Value::Object(map.clone()),
+            json!({
+                "content": ":information_source: see the plot",
+                "attachments": [{"id": "0", "filename": "train.log"}, {"id": "1", "filename": "loss_curve.png"}, {"id": "2", "filename": "b.png"}],
+                "embeds": [{"image": {"url": "attachment://loss_curve.png"}, "color": 0x3b82f6}],
+            })
+        );
+        // An embed of its own gets the image.
+        m.title = Some("Loss".into());
+        let out = attach(&m, payload(&m).unwrap());
+        let Body::Rendered(map) = &out.body else { panic!("rendered") };
+        assert_eq!(map["embeds"][0]["title"], "Loss");
+        assert_eq!(map["embeds"][0]["image"]["url"], "attachment://loss_curve.png");
+        assert_eq!(map["embeds"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn eleven_files_leave_one_out_with_a_note() {
+        let mut m = msg("logs");
+        m.attachments = (0..11).map(|i| file(&format!("{i}.log"), "text/plain")).collect();
+        let out = attach(&m, payload(&m).unwrap());
+        assert_eq!(out.files.len(), 10);
+        let Body::Rendered(map) = &out.body else { panic!("rendered") };
+        assert_eq!(
+            map["content"],
+            ":information_source: logs\n(not attached: 10.log — Discord takes at most 10 files per message)"
+        );
+        assert!(map.get("embeds").is_none(), "no image, no embed");
+    }
+
+    #[test]
+    fn file_names_are_safe_and_distinct() {
+        assert_eq!(safe_file_name("../etc/pass wd.txt", 0), "pass_wd.txt");
+        assert_eq!(safe_file_name("Überblick.png", 0), "_berblick.png");
+        assert_eq!(safe_file_name("日本", 3), "file-3");
+        let mut m = msg("x");
+        m.attachments = vec![file("a b.png", "image/png"), file("a_b.png", "image/png")];
+        let out = attach(&m, payload(&m).unwrap());
+        assert_eq!(out.files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["a_b.png", "1-a_b.png"]);
+    }
+
+    #[test]
+    fn raw_payloads_keep_their_bytes_with_files() {
+        let mut m = msg("x");
+        m.raw = Some("{\"content\": \"raw\"}".into());
+        m.attachments = vec![file("a.png", "image/png")];
+        let out = attach(&m, payload(&m).unwrap());
+        assert_eq!(out.json().unwrap(), b"{\"content\": \"raw\"}");
+        assert_eq!(out.files.len(), 1);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Pieces every chat-service flavor needs: bot-or-webhook access, message
 //! references, and ZenML's alerter payload.
 
-use crate::{FlavorError, Message, Settings};
+use crate::{secret, setting, FlavorError, Message, Need, SecretSlot, SettingSpec, Settings};
 
 /// How a flavor reaches its service, from the usual settings: a bot token
 /// with a channel (the API: post and read replies) or a webhook URL (post
@@ -45,6 +45,50 @@ impl Settings {
             }
             (None, Some(url)) => Ok(Access::Webhook { url: url.trim() }),
         }
+    }
+}
+
+/// The four settings of a bot-or-webhook chat flavor, as [`Access`] reads
+/// them: `token` (a secret sent in `token_slot` to `origin` and
+/// `{api_base}`), `channel_id`, `webhook_url` (a secret URL, sent only to
+/// its own origin) and `api_base` (defaulting to `default_api_base`).
+#[derive(Debug, Clone)]
+pub struct ChatSettings {
+    /// What `token` is, shown by `alerter flavor describe`.
+    pub token: &'static str,
+    /// Where the token goes: `SecretSlot::header("authorization", "Bearer {}")`.
+    pub token_slot: SecretSlot,
+    /// The service's own origin, which the token may go to (besides
+    /// `{api_base}`).
+    pub origin: &'static str,
+    /// What `channel_id` is.
+    pub channel: &'static str,
+    /// What `webhook_url` is.
+    pub webhook: &'static str,
+    /// What `api_base` is.
+    pub api_base: &'static str,
+    /// `api_base`'s default.
+    pub default_api_base: &'static str,
+}
+
+impl ChatSettings {
+    /// The setting specs, in the order `token`, `channel_id`, `webhook_url`,
+    /// `api_base`.
+    pub fn specs(self) -> Vec<SettingSpec> {
+        vec![
+            secret("token", self.token, self.token_slot, &[self.origin, "{api_base}"]),
+            setting("channel_id", self.channel, Need::Optional),
+            secret("webhook_url", self.webhook, SecretSlot::url(), &["{webhook_url}"]),
+            setting("api_base", self.api_base, Need::Default(self.default_api_base)),
+        ]
+    }
+}
+
+impl Settings {
+    /// Webhook mode: `webhook_url` is set and `token` is not (what
+    /// `capabilities_for` needs to know, without I/O).
+    pub fn is_webhook(&self) -> bool {
+        matches!(self.access("-"), Ok(Access::Webhook { .. }))
     }
 }
 
@@ -107,6 +151,31 @@ mod tests {
         assert!(err(settings(&[("token", "t"), ("webhook_url", "w")])).contains("not both"));
         assert!(err(settings(&[])).contains("exactly one"));
         assert!(err(settings(&[("token", "t")])).contains("--set channel_id=C0"));
+    }
+
+    #[test]
+    fn chat_settings_declare_the_four_settings() {
+        let specs = ChatSettings {
+            token: "Bot token",
+            token_slot: SecretSlot::header("authorization", "Bearer {}"),
+            origin: "https://chat.example",
+            channel: "Channel",
+            webhook: "Webhook URL",
+            api_base: "API base",
+            default_api_base: "https://chat.example/api",
+        }
+        .specs();
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["token", "channel_id", "webhook_url", "api_base"]);
+        let token = specs[0].secret.as_ref().unwrap();
+        assert_eq!(token.origins, ["https://chat.example", "{api_base}"]);
+        assert!(matches!(specs[2].secret.as_ref().unwrap().slot, SecretSlot::Url));
+        assert_eq!(specs[2].secret.as_ref().unwrap().origins, ["{webhook_url}"]);
+        assert_eq!(specs[3].default.as_deref(), Some("https://chat.example/api"));
+        assert!(specs.iter().all(|s| !s.required));
+        assert!(settings(&[("webhook_url", "https://h")]).is_webhook());
+        assert!(!settings(&[("token", "t"), ("channel_id", "1")]).is_webhook());
+        assert!(!settings(&[("token", "t"), ("webhook_url", "https://h")]).is_webhook());
     }
 
     #[test]

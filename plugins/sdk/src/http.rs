@@ -50,6 +50,14 @@ impl Request {
         Ok(self.header("content-type", "application/json; charset=utf-8"))
     }
 
+    /// Sets a `multipart/form-data` body (files and fields) and its
+    /// `content-type` with the boundary.
+    pub fn multipart(mut self, form: crate::Multipart) -> Self {
+        let (content_type, body) = form.finish();
+        self.body = Some(body);
+        self.header("content-type", content_type)
+    }
+
     /// Sets a raw body.
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
         self.body = Some(body.into());

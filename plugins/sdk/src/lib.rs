@@ -54,6 +54,7 @@ pub mod bindings {
 }
 
 mod chat;
+mod form;
 mod http;
 mod settings;
 mod text;
@@ -64,7 +65,8 @@ pub use bindings::alerter::flavor::types::{
     Attachment, Capabilities, FlavorError, FlavorInfo, HeaderSlot, Level, Message, RateLimit, Rejection, RepliesPage,
     Reply, ReplyKind, SecretSlot, SecretSpec, Sent, SettingSpec,
 };
-pub use chat::{meta, split_reference, zenml_payload, Access, ZENML_KEYS, ZENML_LOGO};
+pub use chat::{meta, split_reference, zenml_payload, Access, ChatSettings, ZENML_KEYS, ZENML_LOGO};
+pub use form::{percent_encode, query, Multipart};
 pub use http::{http_error, Request, Response};
 pub use settings::Settings;
 pub use text::{level_color, level_emoji, level_name, truncate, TRUNCATION_MARKER};
@@ -72,8 +74,9 @@ pub use text::{level_color, level_emoji, level_name, truncate, TRUNCATION_MARKER
 /// Everything a flavor usually needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        export_flavor, log, secret, setting, Access, Capabilities, Flavor, FlavorError, FlavorInfo, Level, Message,
-        RepliesPage, Reply, ReplyKind, Request, Response, SecretSlot, Sent, SettingSpec, SettingSpecExt, Settings,
+        export_flavor, log, secret, setting, Access, Capabilities, ChatSettings, Flavor, FlavorError, FlavorInfo,
+        Level, Message, RepliesPage, Reply, ReplyKind, Request, Response, SecretSlot, Sent, SettingSpec,
+        SettingSpecExt, Settings,
     };
 }
 

@@ -3,52 +3,76 @@
 //! Two modes, chosen by which secret is set (exactly one must be):
 //!
 //! - **bot** (`token` + `channel_id`): posts with `chat.postMessage`, links
-//!   the message with `chat.getPermalink`, reads answers with
-//!   `conversations.history` (top level) and `conversations.replies` (thread).
-//!   A reference is `CHANNEL:TS`.
+//!   the message with `chat.getPermalink`, attaches files with the external
+//!   upload flow ([`files`]), reads answers and reactions ([`replies`]) and
+//!   edits a message with `chat.update`. A reference is `CHANNEL:TS`.
 //! - **webhook** (`webhook_url`): posts to an incoming webhook. Post only:
-//!   webhooks cannot read anything back.
+//!   webhooks cannot read, attach or edit anything.
 //!
-//! Rendering (Block Kit) lives in [`render`], the Web API plumbing in [`api`],
-//! reply listing in [`replies`].
+//! Rendering (Block Kit) lives in [`render`], the Web API plumbing and the
+//! hints for Slack's error codes in [`api`].
 //!
-//! Limits: Slack rejects a whole message when one block is too long; this
-//! flavor never lets that happen. Text over a limit is cut with the SDK's
-//! visible marker (`… [truncated]`): header 150, section 3000, field 2000,
-//! at most 10 fields per section, 50 blocks, `text` 40 000 characters. A raw
-//! payload (`--raw`) is sent as given.
+//! Scopes a bot token needs: `chat:write` (post, update), `channels:history`
+//! (`groups:history` for private channels) to read answers, `reactions:read`
+//! for approvals by reaction (without it `ask` still reads messages and says
+//! how to enable reactions), `files:write` for attachments.
 
 use alerter_sdk::prelude::*;
 use alerter_sdk::Need::*;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 mod api;
+mod files;
 mod render;
 mod replies;
+
+use api::WebApi;
 
 /// Where the Web API lives unless `api_base` says otherwise.
 const DEFAULT_API_BASE: &str = "https://slack.com/api";
 
+/// What a bot token can do; a webhook only posts (also into threads).
+const WITH_TOKEN: Capabilities =
+    Capabilities { post: true, read_replies: true, threads: true, attachments: true, reactions: true, update: true };
+const WITH_WEBHOOK: Capabilities = Capabilities {
+    post: true,
+    read_replies: false,
+    threads: true,
+    attachments: false,
+    reactions: false,
+    update: false,
+};
+
 struct Slack;
 
-/// How this call reaches Slack, from the settings.
-enum Mode<'a> {
-    /// A bot token: the Web API.
-    Bot { api: api::Api<'a>, channel: &'a str },
+/// How a call reaches Slack.
+enum Via<'a> {
+    /// The Web API with a bot token, and the configured channel.
+    Web(WebApi, &'a str),
     /// An incoming webhook URL (a placeholder for the secret URL).
-    Webhook { url: &'a str },
+    Hook(&'a str),
 }
 
-impl<'a> Mode<'a> {
-    /// Picks the mode; exactly one of `token` / `webhook_url` must be set.
-    fn from(settings: &'a Settings) -> Result<Mode<'a>, FlavorError> {
-        Ok(match settings.access("C0123456789")? {
-            Access::Bot { token, channel } => {
-                let base = settings.get("api_base").unwrap_or(DEFAULT_API_BASE);
-                Mode::Bot { api: api::Api::new(base, token), channel }
-            }
-            Access::Webhook { url } => Mode::Webhook { url },
-        })
+fn via(settings: &Settings) -> Result<Via<'_>, FlavorError> {
+    Ok(match settings.access("C0123456789")? {
+        Access::Webhook { url } => Via::Hook(url),
+        Access::Bot { token, channel } => {
+            Via::Web(WebApi::new(settings.get("api_base").unwrap_or(DEFAULT_API_BASE), token), channel)
+        }
+    })
+}
+
+/// The Web API and the `(channel, ts)` of message `reference`, for what
+/// only a bot can do (`doing`: "read replies", "edit messages").
+fn posted_message(settings: &Settings, reference: &str, doing: &str) -> Result<(WebApi, String, String), FlavorError> {
+    let Via::Web(api, channel) = via(settings)? else {
+        return Err(FlavorError::Unsupported(format!(
+            "webhook mode cannot {doing}: use a bot `token` and `channel_id` instead of `webhook_url`"
+        )));
+    };
+    match parse_reference(reference, Some(channel)) {
+        Some((c, ts)) => Ok((api, c.to_string(), ts.to_string())),
+        None => Err(bad_reference(reference)),
     }
 }
 
@@ -69,12 +93,13 @@ impl Flavor for Slack {
         FlavorInfo {
             name: "slack".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            description: "Posts to Slack with a bot token (Web API, reads replies) or an incoming webhook (post only)"
+            description: "Posts to Slack with a bot token (Web API: replies, reactions, files, updates) or an \
+                          incoming webhook (post only)"
                 .into(),
             settings: vec![
                 secret(
                     "token",
-                    "Bot token (xoxb-...) for bot mode; scopes chat:write, channels:history",
+                    "Bot token (xoxb-...) for bot mode; scopes chat:write, channels:history, reactions:read, files:write",
                     SecretSlot::header("authorization", "Bearer {}"),
                     &["https://slack.com", "{api_base}"],
                 ),
@@ -93,67 +118,77 @@ impl Flavor for Slack {
             ],
             hosts: vec![
                 "https://slack.com".into(),
+                "https://files.slack.com".into(),
                 "https://hooks.slack.com".into(),
                 "{api_base}".into(),
                 "{webhook_url}".into(),
             ],
-            capabilities: Capabilities { post: true, read_replies: true, threads: true, ..Capabilities::default() },
+            capabilities: WITH_TOKEN,
         }
     }
 
-    /// A webhook posts (also into threads) but cannot read replies.
     fn capabilities_for(settings: &Settings) -> Capabilities {
-        let webhook = matches!(settings.access("-"), Ok(Access::Webhook { .. }));
-        Capabilities { post: true, read_replies: !webhook, threads: true, ..Capabilities::default() }
+        match settings.access("-") {
+            Ok(Access::Webhook { .. }) => WITH_WEBHOOK,
+            _ => WITH_TOKEN,
+        }
     }
 
     fn send(settings: &Settings, message: Message) -> Result<Sent, FlavorError> {
-        let mode = Mode::from(settings)?;
-        let mut payload: Map<String, Value> = render::payload(&message)?;
-        match mode {
-            Mode::Bot { api, channel } => {
-                let (channel, thread_ts) = match message.thread.as_deref() {
-                    Some(r) => {
-                        let (c, ts) = parse_reference(r, Some(channel)).ok_or_else(|| bad_reference(r))?;
-                        (c, Some(ts))
-                    }
-                    None => (channel, None),
-                };
-                payload.insert("channel".into(), json!(channel));
-                if let Some(ts) = thread_ts {
-                    payload.insert("thread_ts".into(), json!(ts));
+        let mut payload = render::payload(&message)?;
+        let (api, configured) = match via(settings)? {
+            Via::Web(api, channel) => (api, channel),
+            Via::Hook(url) => {
+                if !message.attachments.is_empty() {
+                    return Err(FlavorError::Unsupported(
+                        "webhook mode cannot attach files: use a bot `token` and `channel_id`".into(),
+                    ));
                 }
-                let posted = api.call_json("chat.postMessage", &Value::Object(payload))?;
-                let channel = posted["channel"].as_str().unwrap_or(channel).to_string();
-                let ts = posted["ts"]
-                    .as_str()
-                    .ok_or_else(|| FlavorError::Internal("chat.postMessage answered ok without a `ts`".into()))?
-                    .to_string();
-                let link = api.permalink(&channel, &ts);
-                Ok(Sent { reference: format!("{channel}:{ts}"), link })
-            }
-            Mode::Webhook { url } => {
                 if let Some(r) = message.thread.as_deref() {
                     let (_, ts) = parse_reference(r, Some("-")).ok_or_else(|| bad_reference(r))?;
                     payload.insert("thread_ts".into(), json!(ts));
                 }
                 api::post_webhook(url, &Value::Object(payload))?;
-                Ok(Sent { reference: "webhook".into(), link: None })
+                return Ok(Sent { reference: "webhook".into(), link: None });
             }
+        };
+        let (channel, thread_ts) = match message.thread.as_deref() {
+            Some(r) => {
+                parse_reference(r, Some(configured)).map(|(c, ts)| (c, Some(ts))).ok_or_else(|| bad_reference(r))?
+            }
+            None => (configured, None),
+        };
+        // Uploads first: nothing is visible until the message is posted.
+        let uploads = message.attachments.iter().map(|f| files::upload(&api, f)).collect::<Result<Vec<_>, _>>()?;
+        payload.insert("channel".into(), json!(channel));
+        if let Some(ts) = thread_ts {
+            payload.insert("thread_ts".into(), json!(ts));
         }
+        let posted = api.write("chat.postMessage", &Value::Object(payload))?;
+        let channel = posted["channel"].as_str().unwrap_or(channel).to_string();
+        let Some(ts) = posted["ts"].as_str() else {
+            return Err(FlavorError::Internal("chat.postMessage answered ok without a `ts`".into()));
+        };
+        let reference = format!("{channel}:{ts}");
+        if !uploads.is_empty() {
+            files::share(&api, &uploads, &channel, thread_ts, &reference)?;
+        }
+        let link = api.permalink(&channel, ts);
+        Ok(Sent { reference, link })
     }
 
     fn replies(settings: &Settings, reference: String, cursor: Option<String>) -> Result<RepliesPage, FlavorError> {
-        let (api, channel) = match Mode::from(settings)? {
-            Mode::Bot { api, channel } => (api, channel),
-            Mode::Webhook { .. } => {
-                return Err(FlavorError::Unsupported(
-                    "webhook mode cannot read replies: use a bot `token` and `channel_id` to ask questions".into(),
-                ))
-            }
-        };
-        let (channel, ts) = parse_reference(&reference, Some(channel)).ok_or_else(|| bad_reference(&reference))?;
-        replies::list(&api, channel, ts, cursor.as_deref())
+        let (api, channel, ts) = posted_message(settings, &reference, "read replies")?;
+        replies::list(&api, &channel, &ts, cursor.as_deref())
+    }
+
+    /// `chat.update`: the text and blocks are replaced by `message` rendered.
+    fn update(settings: &Settings, reference: String, message: Message) -> Result<(), FlavorError> {
+        let (api, channel, ts) = posted_message(settings, &reference, "edit messages")?;
+        let mut payload = render::payload(&message)?;
+        payload.insert("channel".into(), json!(channel));
+        payload.insert("ts".into(), json!(ts));
+        api.write("chat.update", &Value::Object(payload)).map(drop)
     }
 }
 

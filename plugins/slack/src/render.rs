@@ -17,22 +17,38 @@ use alerter_sdk::prelude::*;
 use alerter_sdk::{level_emoji, truncate, zenml_payload, ZENML_KEYS, ZENML_LOGO};
 use serde_json::{json, Map, Value};
 
-/// Slack's limits, in characters.
-pub const HEADER_MAX: usize = 150;
-/// `section.text`.
-pub const SECTION_MAX: usize = 3000;
-/// One `section.fields[]` item.
-pub const FIELD_MAX: usize = 2000;
-/// Items in one `section.fields`.
-pub const FIELDS_PER_SECTION: usize = 10;
-/// Blocks in one message.
-pub const BLOCKS_MAX: usize = 50;
-/// The top-level `text`.
-pub const TEXT_MAX: usize = 40_000;
-/// A button's label.
-const BUTTON_LABEL_MAX: usize = 75;
-/// A button's URL.
-const BUTTON_URL_MAX: usize = 3000;
+/// Slack's documented limits (Block Kit reference), in characters unless
+/// said otherwise.
+pub struct Limits {
+    /// A `header` block's text.
+    pub header: usize,
+    /// A `section` block's text.
+    pub section: usize,
+    /// One item of a section's `fields`.
+    pub field: usize,
+    /// Items in one section's `fields` (a count).
+    pub fields_per_section: usize,
+    /// Blocks in one message (a count).
+    pub blocks: usize,
+    /// The top-level `text` (chat.postMessage truncates beyond it).
+    pub text: usize,
+    /// A button's label.
+    pub button_label: usize,
+    /// A button's URL.
+    pub button_url: usize,
+}
+
+/// The limits this flavor renders within.
+pub const LIMITS: Limits = Limits {
+    header: 150,
+    section: 3000,
+    field: 2000,
+    fields_per_section: 10,
+    blocks: 50,
+    text: 40_000,
+    button_label: 75,
+    button_url: 3000,
+};
 
 /// The JSON payload for `message`, without `channel` / `thread_ts`.
 pub fn payload(message: &Message) -> Result<Map<String, Value>, FlavorError> {
@@ -62,7 +78,7 @@ fn fallback_text(message: &Message) -> String {
         Some(title) => format!("{title}\n{}", message.body),
         None => message.body.clone(),
     };
-    truncate(&text, TEXT_MAX)
+    truncate(&text, LIMITS.text)
 }
 
 /// A `--raw` payload: an object with a `blocks` array, or a bare array.
@@ -90,20 +106,20 @@ fn mrkdwn(text: &str, max: usize) -> Value {
 
 fn header(level: Level, title: &str) -> Value {
     let text = format!("{} {title}", level_emoji(level));
-    json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&text, HEADER_MAX), "emoji": true}})
+    json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&text, LIMITS.header), "emoji": true}})
 }
 
-/// `*key*\nvalue` fields, `FIELDS_PER_SECTION` per section.
+/// `*key*\nvalue` fields, `LIMITS.fields_per_section` per section.
 fn field_sections<'m>(pairs: impl Iterator<Item = &'m (String, String)>) -> Vec<Value> {
-    let fields: Vec<Value> = pairs.map(|(k, v)| mrkdwn(&format!("*{k}*\n{v}"), FIELD_MAX)).collect();
-    fields.chunks(FIELDS_PER_SECTION).map(|chunk| json!({"type": "section", "fields": chunk})).collect()
+    let fields: Vec<Value> = pairs.map(|(k, v)| mrkdwn(&format!("*{k}*\n{v}"), LIMITS.field)).collect();
+    fields.chunks(LIMITS.fields_per_section).map(|chunk| json!({"type": "section", "fields": chunk})).collect()
 }
 
 fn link_button(link: &str) -> Value {
     json!({"type": "actions", "elements": [{
         "type": "button",
-        "text": {"type": "plain_text", "text": truncate("Open", BUTTON_LABEL_MAX)},
-        "url": truncate(link, BUTTON_URL_MAX),
+        "text": {"type": "plain_text", "text": truncate("Open", LIMITS.button_label)},
+        "url": truncate(link, LIMITS.button_url),
     }]})
 }
 
@@ -119,7 +135,7 @@ fn blocks(m: &Message) -> Vec<Value> {
         None => format!("{} {}", level_emoji(m.level), m.body),
     };
     if !body.trim().is_empty() {
-        out.push(json!({"type": "section", "text": mrkdwn(&body, SECTION_MAX)}));
+        out.push(json!({"type": "section", "text": mrkdwn(&body, LIMITS.section)}));
     }
     out.extend(field_sections(m.metadata.iter()));
     if let Some(link) = m.link.as_deref().filter(|l| !l.is_empty()) {
@@ -135,20 +151,20 @@ fn zenml_blocks(m: &Message, [pipeline, step, stack]: [&str; 3]) -> Vec<Value> {
     if let Some(title) = m.title.as_deref().filter(|t| !t.is_empty()) {
         out.push(header(m.level, title));
     } else if m.level != Level::Info {
-        out.push(json!({"type": "context", "elements": [mrkdwn(level_emoji(m.level), FIELD_MAX)]}));
+        out.push(json!({"type": "context", "elements": [mrkdwn(level_emoji(m.level), LIMITS.field)]}));
     }
     out.push(json!({
         "type": "section",
         "fields": [
-            mrkdwn(&format!(":star: *Pipeline:*\n{pipeline}"), FIELD_MAX),
-            mrkdwn(&format!(":arrow_forward: *Step:*\n{step}"), FIELD_MAX),
-            mrkdwn(&format!(":ring_buoy: *Stack:*\n{stack}"), FIELD_MAX),
+            mrkdwn(&format!(":star: *Pipeline:*\n{pipeline}"), LIMITS.field),
+            mrkdwn(&format!(":arrow_forward: *Step:*\n{step}"), LIMITS.field),
+            mrkdwn(&format!(":ring_buoy: *Stack:*\n{stack}"), LIMITS.field),
         ],
         "accessory": {"type": "image", "image_url": ZENML_LOGO, "alt_text": "zenml logo"},
     }));
     out.push(json!({
         "type": "section",
-        "fields": [mrkdwn(&format!(":email: *Message:*\n{}", m.body), FIELD_MAX)],
+        "fields": [mrkdwn(&format!(":email: *Message:*\n{}", m.body), LIMITS.field)],
     }));
     out.extend(field_sections(m.metadata.iter().filter(|(k, _)| !ZENML_KEYS.contains(&k.as_str()))));
     if let Some(link) = m.link.as_deref().filter(|l| !l.is_empty()) {
@@ -157,13 +173,13 @@ fn zenml_blocks(m: &Message, [pipeline, step, stack]: [&str; 3]) -> Vec<Value> {
     out
 }
 
-/// At most `BLOCKS_MAX` blocks; the last one says how many were cut.
+/// At most `LIMITS.blocks` blocks; the last one says how many were cut.
 fn cap_blocks(mut blocks: Vec<Value>) -> Vec<Value> {
-    if blocks.len() <= BLOCKS_MAX {
+    if blocks.len() <= LIMITS.blocks {
         return blocks;
     }
-    let cut = blocks.len() - (BLOCKS_MAX - 1);
-    blocks.truncate(BLOCKS_MAX - 1);
+    let cut = blocks.len() - (LIMITS.blocks - 1);
+    blocks.truncate(LIMITS.blocks - 1);
     blocks.push(json!({"type": "context", "elements": [
         {"type": "mrkdwn", "text": format!("… [truncated: {cut} more blocks]")}
     ]}));
@@ -199,12 +215,16 @@ mod tests {
         m.metadata = (0..600).map(|i| (format!("k{i}"), "v".repeat(3000))).collect();
         let p = payload(&m).unwrap();
         let blocks = p["blocks"].as_array().unwrap();
-        assert_eq!(blocks.len(), BLOCKS_MAX);
-        assert_eq!(blocks[0]["text"]["text"].as_str().unwrap().chars().count(), HEADER_MAX);
-        assert_eq!(blocks[1]["text"]["text"].as_str().unwrap().chars().count(), SECTION_MAX);
-        assert_eq!(blocks[2]["fields"].as_array().unwrap().len(), FIELDS_PER_SECTION);
-        assert_eq!(blocks[2]["fields"][0]["text"].as_str().unwrap().chars().count(), FIELD_MAX);
-        assert!(p["text"].as_str().unwrap().chars().count() <= TEXT_MAX);
+        let chars = |v: &Value| v.as_str().unwrap().chars().count();
+        // Slack's numbers (Block Kit reference), not this flavor's constants.
+        assert_eq!(blocks.len(), 50);
+        assert_eq!(chars(&blocks[0]["text"]["text"]), 150);
+        assert_eq!(chars(&blocks[1]["text"]["text"]), 3000);
+        assert_eq!(blocks[2]["fields"].as_array().unwrap().len(), 10);
+        assert_eq!(chars(&blocks[2]["fields"][0]["text"]), 2000);
+        assert_eq!(chars(&p["text"]), 40_000);
+        assert!(p["text"].as_str().unwrap().ends_with("… [truncated]"));
+        assert_eq!(blocks[49]["elements"][0]["text"], "… [truncated: 13 more blocks]");
     }
 
     #[test]

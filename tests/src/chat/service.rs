@@ -37,6 +37,8 @@ pub struct State {
     pub violations: Vec<String>,
     seen: Vec<Seen>,
     faults: Faults,
+    /// Requests to answer late: (operation or `*`, delay), first match first.
+    stalls: Vec<(String, std::time::Duration)>,
 }
 
 /// An HTTP answer, and the error code to log for it.
@@ -128,14 +130,27 @@ impl<A: ChatApi> Clone for Service<A> {
 impl<A: ChatApi> Service<A> {
     /// Serves `api` on 127.0.0.1 (an ephemeral port), starting from `store`.
     pub fn start(api: A, store: Store) -> Self {
-        let state =
-            Arc::new(Mutex::new(State { store, violations: Vec::new(), seen: Vec::new(), faults: Faults::default() }));
+        let state = Arc::new(Mutex::new(State {
+            store,
+            violations: Vec::new(),
+            seen: Vec::new(),
+            faults: Faults::default(),
+            stalls: Vec::new(),
+        }));
         let api = Arc::new(api);
         let (s, a) = (state.clone(), api.clone());
         let router = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let (state, api) = (s.clone(), a.clone());
-            async move { handle(&state, api.as_ref(), method, uri, headers, body) }
+            async move {
+                let (response, stall) = handle(&state, api.as_ref(), method, uri, headers, body);
+                if let Some(delay) = stall {
+                    tokio::time::sleep(delay).await;
+                }
+                response
+            }
         });
+        // Uploads: bodies up to 64 MiB (axum's default stops at 2 MB).
+        let router = router.layer(axum::extract::DefaultBodyLimit::max(64 << 20));
         Service { state, api, server: Arc::new(Server::start(router)) }
     }
 
@@ -200,6 +215,12 @@ impl<A: ChatApi> Service<A> {
         }
     }
 
+    /// The next request for `operation` (`*`: any) is answered only after
+    /// `delay` (a slow or hanging service: the answer is its normal one).
+    pub fn stall_next(&self, operation: &str, delay: std::time::Duration) {
+        self.state().stalls.push((operation.to_string(), delay));
+    }
+
     /// The next request for `operation` (`*`: any) gets the service's
     /// error answer for `code`.
     pub fn error_next(&self, operation: &str, code: &str) {
@@ -207,7 +228,8 @@ impl<A: ChatApi> Service<A> {
     }
 }
 
-/// Every request, every service: name it, answer it (or its fault), log it.
+/// Every request, every service: name it, answer it (or its fault), log it;
+/// with the delay to wait before answering, when a stall was queued for it.
 fn handle<A: ChatApi>(
     state: &Mutex<State>,
     api: &A,
@@ -215,7 +237,7 @@ fn handle<A: ChatApi>(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> (Response, Option<std::time::Duration>) {
     let mut seen = Seen {
         operation: String::new(),
         method: method.to_string(),
@@ -242,6 +264,8 @@ fn handle<A: ChatApi>(
     };
     seen.status = answer.status;
     seen.error.clone_from(&answer.error);
+    let stall = g.stalls.iter().position(|(op, _)| *op == seen.operation || op == "*");
+    let stall = stall.map(|i| g.stalls.remove(i).1);
     g.seen.push(seen);
-    answer.into_response()
+    (answer.into_response(), stall)
 }

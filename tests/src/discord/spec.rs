@@ -3,7 +3,9 @@
 //! `tests/specs/discord/discord_openapi.json` (in-process JSON Schema
 //! validation, `$ref`s resolved inside the document) and against the limits
 //! the docs in `tests/specs/discord/discord-api-docs` state where the spec is
-//! looser ([`SPEC_DEVIATIONS`]).
+//! looser ([`SPEC_DEVIATIONS`]). Every answer the stand-in gives is checked
+//! against the spec's response schema too ([`check_response`]), so the
+//! stand-in cannot drift from what Discord returns.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -54,6 +56,21 @@ pub enum Endpoint {
     /// `POST /webhooks/{id}/{token}` (`IncomingWebhookRequestPartial` or
     /// `IncomingWebhookUpdateRequestPartial`).
     ExecuteWebhook,
+    /// `PATCH /channels/{id}/messages/{id}` (`MessageEditRequestPartial`).
+    EditMessage,
+}
+
+/// Which response schema an answer is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// A message (`MessageResponse`): create, get, edit, execute webhook.
+    Message,
+    /// A list of messages (`GET /channels/{id}/messages`).
+    Messages,
+    /// Users (`GET .../reactions/{emoji}`: `UserResponse`s).
+    Users,
+    /// A channel (`GET /channels/{id}`).
+    Channel,
 }
 
 /// Path of the Discord OpenAPI document (the vendored copy in `tests/specs/discord/`).
@@ -64,6 +81,11 @@ pub fn openapi_path() -> PathBuf {
 pub(crate) struct Schemas {
     create: jsonschema::Validator,
     webhook: jsonschema::Validator,
+    edit: jsonschema::Validator,
+    message: jsonschema::Validator,
+    messages: jsonschema::Validator,
+    users: jsonschema::Validator,
+    channel: jsonschema::Validator,
 }
 
 pub(crate) fn schemas() -> &'static Schemas {
@@ -74,6 +96,9 @@ pub(crate) fn schemas() -> &'static Schemas {
         let doc: Value = serde_json::from_str(&text).expect("discord_openapi.json is JSON");
         let body_schema = |path: &str, method: &str| -> Value {
             doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"].clone()
+        };
+        let answer_schema = |path: &str, method: &str| -> Value {
+            doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"].clone()
         };
         // A root schema that is the endpoint's body schema, with the spec's
         // components beside it so every `#/components/...` $ref resolves.
@@ -91,9 +116,15 @@ pub(crate) fn schemas() -> &'static Schemas {
                 .build(&root)
                 .expect("compile schema")
         };
+        let message = "/channels/{channel_id}/messages/{message_id}";
         Schemas {
             create: build(body_schema("/channels/{channel_id}/messages", "post")),
             webhook: build(body_schema("/webhooks/{webhook_id}/{webhook_token}", "post")),
+            edit: build(body_schema(message, "patch")),
+            message: build(answer_schema(message, "get")),
+            messages: build(answer_schema("/channels/{channel_id}/messages", "get")),
+            users: build(answer_schema("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}", "get")),
+            channel: build(answer_schema("/channels/{channel_id}", "get")),
         }
     })
 }
@@ -101,14 +132,37 @@ pub(crate) fn schemas() -> &'static Schemas {
 /// Everything wrong with `body` as a request to `endpoint`: JSON Schema
 /// errors from the spec, then the docs' limits ([`SPEC_DEVIATIONS`]).
 pub fn check_body(endpoint: Endpoint, body: &Value) -> Vec<String> {
+    check_form(endpoint, body, 0)
+}
+
+/// [`check_body`] for a body that comes with `files` uploaded files (a
+/// `multipart/form-data` request's `payload_json`).
+pub fn check_form(endpoint: Endpoint, body: &Value, files: usize) -> Vec<String> {
     let s = schemas();
     let validator = match endpoint {
         Endpoint::CreateMessage => &s.create,
         Endpoint::ExecuteWebhook => &s.webhook,
+        Endpoint::EditMessage => &s.edit,
     };
     let mut problems: Vec<String> =
         validator.iter_errors(body).map(|e| format!("schema: {} at `{}`", e, e.instance_path())).collect();
-    problems.extend(doc_limits(body));
+    problems.extend(doc_limits(body, endpoint, files));
+    problems
+}
+
+/// Everything wrong with `body` as Discord's 200 answer of kind `answered`
+/// (the spec's response schema).
+pub fn check_response(answered: Answered, body: &Value) -> Vec<String> {
+    let s = schemas();
+    let validator = match answered {
+        Answered::Message => &s.message,
+        Answered::Messages => &s.messages,
+        Answered::Users => &s.users,
+        Answered::Channel => &s.channel,
+    };
+    let mut problems: Vec<String> =
+        validator.iter_errors(body).map(|e| format!("response schema: {} at `{}`", e, e.instance_path())).collect();
+    problems.truncate(5);
     problems
 }
 
@@ -116,8 +170,9 @@ fn trimmed_len(v: &Value) -> usize {
     v.as_str().map(|s| s.trim().chars().count()).unwrap_or(0)
 }
 
-/// The docs' limits the spec does not carry.
-pub fn doc_limits(body: &Value) -> Vec<String> {
+/// The docs' limits the spec does not carry (an edit may leave out
+/// everything; a new message may not).
+pub fn doc_limits(body: &Value, endpoint: Endpoint, files: usize) -> Vec<String> {
     let mut problems = Vec::new();
     if let Some(content) = body["content"].as_str() {
         let n = content.chars().count();
@@ -136,15 +191,21 @@ pub fn doc_limits(body: &Value) -> Vec<String> {
         _ => true,
     };
     let forward = body["message_reference"]["type"] == json!(1);
-    if !forward
+    if endpoint != Endpoint::EditMessage
+        && files == 0
+        && !forward
         && !["content", "embeds", "components", "sticker_ids", "poll", "shared_client_theme", "attachments"]
             .iter()
             .any(|k| has(k))
     {
-        problems.push("docs: a message needs at least one of content, embeds, components, files, poll".into());
+        problems.push(EMPTY.into());
     }
     problems
 }
+
+/// Why a message without anything to show is refused (Discord answers
+/// 50006 Cannot send an empty message).
+pub const EMPTY: &str = "docs: a message needs at least one of content, embeds, components, files, poll";
 
 /// The characters all embeds of a message body count against the 6000
 /// limit (title, description, field names and values, footer text, author

@@ -3,19 +3,24 @@
 //! Serves the Web API at `/api/{method}` the way Slack does ([`api`]):
 //! HTTP 200 with an `ok` envelope (`{"ok": false, "error":
 //! "channel_not_found"}`), the token from `Authorization: Bearer` (or a
-//! `token` parameter), parameters from the query string, a form body or a
-//! JSON body. Implements `auth.test`, `chat.postMessage`,
-//! `chat.getPermalink`, `conversations.history` and `conversations.replies`
-//! (ts values that only grow, history newest first, `oldest`/`latest`
+//! `token` parameter), the token's scopes (`missing_scope` with `needed` and
+//! `provided`), parameters from the query string, a form body or (for write
+//! methods only) a JSON body. Implements `auth.test`, `chat.postMessage`,
+//! `chat.getPermalink`, `chat.update`, `conversations.history`,
+//! `conversations.replies` (ts values that only grow, `oldest`/`latest`
 //! exclusive unless `inclusive`, `limit` + `cursor` pagination with
-//! `response_metadata.next_cursor`). Incoming webhooks live at
-//! `/services/T…/B…/…` ([`webhook`]: text `ok`, or `404 no_service`, `400
-//! invalid_payload`, `400 no_text`, `400 invalid_blocks`). Blocks are
-//! checked against Slack's limits ([`blocks`]), and requests against
-//! Slack's OpenAPI spec ([`spec`]).
+//! `response_metadata.next_cursor`), `reactions.get` and `reactions.add`,
+//! and the external file upload ([`files`]). Rate limits per method and per
+//! channel, and the stricter regime of apps outside the Marketplace, are in
+//! [`limits`]. Incoming webhooks live at `/services/T…/B…/…` ([`webhook`]).
+//! Blocks are checked against Slack's limits ([`blocks`]); every Web API
+//! request and answer against Slack's OpenAPI spec ([`spec`]), and what
+//! breaks it is in [`SlackService::violations`], which tests assert empty.
 
 pub mod api;
 pub mod blocks;
+pub mod files;
+pub mod limits;
 pub mod spec;
 #[cfg(test)]
 mod tests;
@@ -26,12 +31,14 @@ use std::ops::Deref;
 use serde_json::{json, Map, Value};
 
 use crate::chat::{Author, Channel, Message, Seen, Service, Stamp, Store, Webhook};
-pub use api::{Param, Place, SlackRequest};
+pub use api::{Param, Place, SlackRequest, ALL_SCOPES};
+pub use files::File;
+pub use limits::Regime;
 
 /// The bot token the stand-in accepts unless started with another.
 pub const BOT_TOKEN: &str = "xoxb-1111-2222-StandInSecretToken";
 /// The channel that exists (with the bot in it) from the start.
-pub const CHANNEL: &str = "C0ALERTS";
+pub const CHANNEL: &str = "C0ALERTS01";
 /// The bot's user id (author of what the flavor posts).
 pub const BOT_USER: &str = "U0ALERTER";
 /// The bot's bot id.
@@ -56,6 +63,10 @@ pub struct SlackMessage {
     pub thread_ts: Option<String>,
     /// Blocks, when given.
     pub blocks: Option<Value>,
+    /// The ids of the files shared with it.
+    pub files: Vec<String>,
+    /// It was changed with `chat.update`.
+    pub edited: bool,
 }
 
 impl From<&Message> for SlackMessage {
@@ -68,12 +79,19 @@ impl From<&Message> for SlackMessage {
             text: m.text.clone(),
             thread_ts: m.thread.clone(),
             blocks: m.extra.get("blocks").cloned(),
+            files: m
+                .extra
+                .get("files")
+                .and_then(Value::as_array)
+                .map(|ids| ids.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default(),
+            edited: m.extra.contains_key("edited"),
         }
     }
 }
 
 /// A Slack ts from a stamp: seconds and microseconds.
-fn ts(stamp: Stamp) -> String {
+pub(crate) fn ts(stamp: Stamp) -> String {
     format!("{}.{:06}", stamp.at_us / 1_000_000, stamp.at_us % 1_000_000)
 }
 
@@ -102,7 +120,7 @@ impl SlackService {
         store.add_channel(Channel::with_bot(CHANNEL));
         let (id, token_part) = WEBHOOK_PATH.trim_start_matches("/services/").rsplit_once('/').expect("webhook path");
         store.add_webhook(Webhook { id: id.into(), token: token_part.into(), channel: CHANNEL.into() });
-        SlackService { service: Service::start(api::SlackApi { token: token.to_string() }, store) }
+        SlackService { service: Service::start(api::SlackApi::new(token), store) }
     }
 
     /// The Web API base URL, for the `api_base` setting.
@@ -194,6 +212,78 @@ impl SlackService {
     /// The messages of `channel`, oldest first.
     pub fn messages(&self, channel: &str) -> Vec<SlackMessage> {
         self.channel_messages(channel).iter().map(SlackMessage::from).collect()
+    }
+
+    /// `user` reacts with `name` (no colons: `+1`, `white_check_mark`) to
+    /// message `ts`, as a person does in Slack.
+    pub fn react(&self, channel: &str, ts: &str, user: &str, name: &str) {
+        assert!(api::valid_reaction_name(name), "not a reaction name: {name}");
+        let mut state = self.state();
+        if let Err(code) = api::add_reaction(&mut state.store, channel, ts, user, name) {
+            panic!("cannot react {name} to {channel}:{ts}: {code}");
+        }
+    }
+
+    /// The reactions on message `ts`: (name, users), in the order added.
+    pub fn reactions(&self, channel: &str, ts: &str) -> Vec<(String, Vec<String>)> {
+        let state = self.state();
+        let Some(m) = state.store.find(channel, ts) else { return Vec::new() };
+        let list = m.extra.get("reactions").and_then(Value::as_array).cloned().unwrap_or_default();
+        list.iter()
+            .map(|r| {
+                let users = r["users"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string);
+                (r["name"].as_str().unwrap_or_default().to_string(), users.collect())
+            })
+            .collect()
+    }
+
+    /// Applies `regime`'s limits from now on.
+    pub fn set_regime(&self, regime: Regime) {
+        self.api().workspace().limiter.regime = regime;
+    }
+
+    /// Makes "a minute" of the rate limits last `minute` (every window
+    /// scales with it), so a one-a-minute limit can be watched in a test.
+    pub fn set_minute(&self, minute: std::time::Duration) {
+        self.api().workspace().limiter.minute = minute;
+    }
+
+    /// Takes `scope` away from the bot token: methods that need it answer
+    /// `missing_scope`.
+    pub fn revoke_scope(&self, scope: &str) {
+        self.api().workspace().scopes.remove(scope);
+    }
+
+    /// Archives `channel`: posting there fails (`is_archived`, webhook
+    /// `channel_is_archived`), reading still works.
+    pub fn archive(&self, channel: &str) {
+        self.api().workspace().archived.insert(channel.to_string());
+    }
+
+    /// Disables the webhook that exists from the start (its app was
+    /// removed): it answers `404 no_service`.
+    pub fn disable_webhook(&self) {
+        let id = WEBHOOK_PATH.trim_start_matches("/services/").rsplit_once('/').expect("webhook path").0;
+        self.api().workspace().disabled_hooks.insert(id.to_string());
+    }
+
+    /// Every file announced with `files.getUploadURLExternal`, in id order.
+    pub fn files(&self) -> Vec<File> {
+        self.api().workspace().files.all()
+    }
+
+    /// Why requests or answers broke Slack's spec (empty when all were
+    /// fine): checked for every Web API request, upload and answer,
+    /// including injected faults.
+    pub fn violations(&self) -> Vec<String> {
+        let mut all = self.state().violations.clone();
+        all.extend(self.api().workspace().violations.iter().cloned());
+        all
+    }
+
+    /// The message `ts` of `channel`, the way Slack describes it.
+    pub fn message(&self, channel: &str, ts: &str) -> Option<SlackMessage> {
+        self.state().store.find(channel, ts).map(SlackMessage::from)
     }
 
     /// The parameters of every `chat.postMessage` answered ok, as JSON objects.

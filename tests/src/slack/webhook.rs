@@ -1,23 +1,29 @@
 //! Slack's incoming webhooks: `POST /services/T…/B…/SECRET` with a JSON
-//! payload; answers are plain text (`ok`, `no_service`, `invalid_payload`,
-//! `no_text`, `invalid_blocks`).
+//! payload; answers are plain text: `ok`, or an error code with its status
+//! (docs: "Handling errors" of incoming webhooks): `400 invalid_payload`,
+//! `400 no_text`, `400 invalid_blocks`, `403 invalid_token` (a known webhook
+//! with the wrong secret), `404 no_service` (unknown, or disabled when its
+//! app was removed), `410 channel_is_archived`.
 
 use serde_json::{json, Map, Value};
 
+use super::api::Workspace;
 use super::blocks::check_blocks;
 use crate::chat::{Answer, Author, Seen, Store};
 
 /// Answers a post to a webhook.
-pub(crate) fn answer(store: &mut Store, req: &Seen) -> Answer {
+pub(crate) fn answer(store: &mut Store, ws: &Workspace, req: &Seen) -> Answer {
     let hook = req
         .path
         .strip_prefix("/services/")
         .and_then(|rest| rest.rsplit_once('/'))
-        .and_then(|(id, token)| store.webhook(id).filter(|w| w.token == token))
-        .map(|w| w.channel.clone());
+        .and_then(|(id, token)| store.webhook(id).map(|w| (w.token == token, w.channel.clone(), id.to_string())))
+        .filter(|(_, _, id)| !ws.disabled_hooks.contains(id));
     let (status, text) = match hook {
         None => (404, "no_service"),
-        Some(channel) => match req.json() {
+        Some((false, _, _)) => (403, "invalid_token"),
+        Some((true, channel, _)) if ws.archived.contains(&channel) => (410, "channel_is_archived"),
+        Some((true, channel, _)) => match req.json() {
             Some(Value::Object(p)) => post(store, &channel, &p),
             _ => (400, "invalid_payload"),
         },

@@ -11,7 +11,7 @@ fn call(tg: &TelegramService, method: &str, body: &Value) -> RawResponse {
         "POST",
         &format!("/bot{TOKEN}/{method}"),
         &[("content-type", "application/json")],
-        &body.to_string(),
+        body.to_string(),
     )
 }
 

@@ -7,6 +7,7 @@ mod cache;
 mod describe;
 mod flavor;
 mod flavor_dev;
+mod group;
 mod list;
 mod post;
 mod register;
@@ -49,6 +50,9 @@ pub enum Command {
     Remove(remove::RemoveCommand),
     /// Make an alerter the default for post/ask/run.
     Use(use_::UseCommand),
+    /// Manage groups of alerters (post, ask and run through each member).
+    #[command(subcommand)]
+    Group(group::GroupCommand),
     /// Manage stored secrets (referenced as {{name.key}}).
     #[command(subcommand)]
     Secret(secret::SecretCommand),
@@ -73,6 +77,7 @@ impl Command {
             Command::Update(c) => c.execute(ctx).await,
             Command::Remove(c) => c.execute(ctx).await,
             Command::Use(c) => c.execute(ctx).await,
+            Command::Group(c) => c.execute(ctx).await,
             Command::Secret(c) => c.execute(ctx).await,
             Command::Post(c) => c.execute(ctx).await,
             Command::Ask(c) => c.execute(ctx).await,
