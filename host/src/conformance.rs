@@ -198,7 +198,9 @@ async fn checks_capabilities(alerter: &Alerter, checks: &mut Vec<Check>) -> Capa
     }
 }
 
-fn describe_capabilities(c: &Capabilities) -> String {
+/// The capabilities that are on, by their contract names
+/// (`post, read-replies, threads`).
+pub fn describe_capabilities(c: &Capabilities) -> String {
     let all = [
         (c.post, "post"),
         (c.read_replies, "read-replies"),

@@ -103,14 +103,7 @@ impl Flavor for Mattermost {
                 ),
             ],
             hosts: vec!["{url}".into(), "{webhook_url}".into()],
-            capabilities: Capabilities {
-                post: true,
-                read_replies: true,
-                threads: true,
-                attachments: true,
-                reactions: true,
-                update: true,
-            },
+            capabilities: Capabilities::all(),
         }
     }
 

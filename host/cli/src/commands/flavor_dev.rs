@@ -155,24 +155,16 @@ fn print_inspection(what: &str, i: &Inspection) -> Result<(), CliError> {
     if let Some((caps, took)) = &i.capabilities {
         match caps {
             Ok(c) => {
-                out!("can:          {} (capabilities-for, no settings, {} ms)", capability_list(c), took.as_millis());
+                out!(
+                    "can:          {} (capabilities-for, no settings, {} ms)",
+                    alerter::conformance::describe_capabilities(c),
+                    took.as_millis()
+                );
             }
             Err(e) => out!("can:          capabilities-for failed: {e}"),
         }
     }
     Ok(())
-}
-
-fn capability_list(c: &alerter::Capabilities) -> String {
-    let all = [
-        (c.post, "post"),
-        (c.read_replies, "read-replies"),
-        (c.threads, "threads"),
-        (c.attachments, "attachments"),
-        (c.reactions, "reactions"),
-        (c.update, "update"),
-    ];
-    all.iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
 }
 
 /// `alerter flavor test FILE [--set KEY=VALUE ...]`.
