@@ -1,4 +1,4 @@
-//! Builds the built-in flavors (plugins/slack, plugins/discord) into wasm
+//! Builds the built-in flavors (plugins/slack, plugins/discord, plugins/mattermost) into wasm
 //! components and embeds them: `$OUT_DIR/builtin.rs` defines one byte
 //! constant per built-in flavor. Nothing else of plugins/ is built here (the
 //! test fixtures are built by tests/artifacts for the tests only).
@@ -7,7 +7,11 @@
 mod build_support;
 
 /// The built-in flavors: package in plugins/, constant in builtin.rs.
-const BUILT_IN: &[(&str, &str)] = &[("alerter-flavor-slack", "SLACK"), ("alerter-flavor-discord", "DISCORD")];
+const BUILT_IN: &[(&str, &str)] = &[
+    ("alerter-flavor-slack", "SLACK"),
+    ("alerter-flavor-discord", "DISCORD"),
+    ("alerter-flavor-mattermost", "MATTERMOST"),
+];
 
 fn main() {
     let packages: Vec<String> = BUILT_IN.iter().map(|(p, _)| p.to_string()).collect();

@@ -448,6 +448,16 @@ impl Alerter {
         &self.flavor
     }
 
+    /// Its network (grants, secrets) and resolved settings, for calling the
+    /// flavor directly (`conformance`).
+    pub(crate) fn net(&self) -> &Arc<Net> {
+        &self.net
+    }
+
+    pub(crate) fn settings(&self) -> &[(String, String)] {
+        &self.settings
+    }
+
     /// Whether its flavor may serve `ask`: built in, or registered with
     /// `--trusted`. A flavor reports who replied, so an approval gate is as
     /// trustworthy as the flavor.

@@ -229,6 +229,13 @@ const PLACEHOLDER_PREFIX: &str = "alerter-secret-";
 /// Hex digits after the prefix.
 const PLACEHOLDER_HEX: usize = 32;
 
+/// Masked bytes of a text, as text. Patterns are whole UTF-8 strings or
+/// ASCII, but a run may cut a multi-byte character of the secret: stay
+/// valid UTF-8 regardless.
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// What a flavor sent in one call, as it wrote it (placeholders, not
 /// values), lowercased: the URLs, headers and bodies of its requests, up to
 /// [`SentLog::CAP`] bytes. Shared by the call's requests.
@@ -490,10 +497,7 @@ impl Redactor {
         if self.shared.is_none() {
             return text.to_string();
         }
-        let out = self.replace(text.as_bytes(), mode);
-        // Patterns are whole UTF-8 strings or ASCII, but a run may cut a
-        // multi-byte character of the secret: stay valid UTF-8 regardless.
-        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        into_text(self.replace(text.as_bytes(), mode))
     }
 
     /// A response for the flavor: each exact value becomes its placeholder,
@@ -534,8 +538,7 @@ impl Redactor {
         if self.shared.is_none() {
             return text.to_string();
         }
-        let out = self.mask_response(text.as_bytes().to_vec(), origin, sent);
-        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        into_text(self.mask_response(text.as_bytes().to_vec(), origin, sent))
     }
 
     /// Text for people: every value, derived form and placeholder `****`.

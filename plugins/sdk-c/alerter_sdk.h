@@ -1,21 +1,24 @@
-/* alerter_sdk.h: support for alerter flavors written in freestanding C.
+/* alerter_sdk.h: support for alerter flavors written in freestanding C,
+ * for the contract alerter:flavor@0.2.0.
  *
  * A flavor in C is built for wasm32-unknown-unknown without libc
  * (clang-19 -ffreestanding -nostdlib), against the bindings that
  * `wit-bindgen c wit -w alerter-flavor` generates (alerter_flavor.h/.c and
  * alerter_flavor_component_type.o), and made a component with
- * `wasm-tools component new`. This SDK supplies what that needs:
+ * `wasm-tools component new`. The SDK has three parts:
  *
- *   - the libc subset the generated glue calls (malloc, realloc, free,
- *     abort, memcpy, memmove, memset, memcmp, strlen; declared by the two
- *     tiny headers in include/), with an arena allocator that rewinds when
- *     every block is freed: each call starts with an empty heap;
- *   - a growable byte buffer with a JSON string writer/escaper;
- *   - a minimal JSON reader: a top-level field of an object, as a string
- *     (unescaped to UTF-8), an integer, or the raw value text;
- *   - settings lookup, setting flavor errors, http.fetch with the host's
- *     errors mapped to flavor errors, response helpers (headers,
- *     Retry-After), log lines, UTF-8 truncation with a visible marker.
+ *   - libc.c (+ include/stdlib.h, include/string.h): the libc subset the
+ *     generated glue calls (malloc, calloc, realloc, free, abort, memcpy,
+ *     memmove, memset, memcmp, strlen), with an arena allocator that
+ *     rewinds when every block is freed: each call starts with an empty
+ *     heap. Independent of the contract;
+ *   - sdk_text.{h,c}: strings, a growable byte buffer, a JSON writer and a
+ *     minimal JSON reader, UTF-8-safe truncation. Independent of the
+ *     contract too;
+ *   - alerter_sdk.{h,c} (this file): settings, setting specs, flavor
+ *     errors, http.fetch with the host's errors mapped to flavor errors,
+ *     response helpers (headers, Retry-After, the usual error for a
+ *     non-2xx answer), the usual "cannot" exports, log lines.
  *
  * Ownership, as wit-bindgen's C bindings define it:
  *   - an exported function owns its arguments: free them before returning
@@ -27,8 +30,8 @@
  *   - for an import (http.fetch) the caller owns both the request and the
  *     response (free the response with alerter_flavor_http_response_free).
  *
- * Compile with -DALERTER_SDK_HOSTED to leave the libc subset out (native
- * unit tests link the real libc instead).
+ * Native unit tests compile everything but libc.c with the host's compiler
+ * and libc (see test/run.sh).
  */
 #ifndef ALERTER_SDK_H
 #define ALERTER_SDK_H
@@ -37,79 +40,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alerter_flavor.h"
+#include "sdk_export.h"
+#include "sdk_text.h"
 
-typedef alerter_flavor_string_t sdk_str_t;
 typedef exports_alerter_flavor_flavor_settings_t sdk_settings_t;
 typedef exports_alerter_flavor_flavor_flavor_error_t sdk_error_t;
 typedef alerter_flavor_http_response_t sdk_response_t;
-
-/* --- strings ------------------------------------------------------------ */
-
-/** A heap copy of a NUL-terminated string (returned values need one). */
-sdk_str_t sdk_str_dup(const char *s);
-/** A heap copy of `n` bytes. */
-sdk_str_t sdk_str_dup_n(const void *p, size_t n);
-/** A view of a literal, for requests only (never for returned values). */
-sdk_str_t sdk_str_lit(const char *s);
-/** `s` equals the NUL-terminated `lit`. */
-bool sdk_str_eq(sdk_str_t s, const char *lit);
-/** `s` equals `lit`, ASCII case ignored. */
-bool sdk_str_eq_nocase(sdk_str_t s, const char *lit);
-
-/* --- buffer ------------------------------------------------------------------ */
-
-typedef struct {
-  uint8_t *ptr;
-  size_t len, cap;
-} sdk_buf_t;
-
-void sdk_buf_put(sdk_buf_t *b, const void *p, size_t n);
-void sdk_buf_puts(sdk_buf_t *b, const char *s);
-void sdk_buf_str(sdk_buf_t *b, sdk_str_t s);
-void sdk_buf_byte(sdk_buf_t *b, uint8_t c);
-void sdk_buf_u64(sdk_buf_t *b, uint64_t v);
-/** Appends bytes from outside (a response) as valid UTF-8: each invalid
- *  sequence becomes U+FFFD. A returned string must be valid UTF-8. */
-void sdk_buf_put_lossy(sdk_buf_t *b, const void *p, size_t n);
-/** The buffer's bytes as a string; the buffer is left empty. An empty
- *  result owns no memory (the glue frees only non-empty strings). */
-sdk_str_t sdk_buf_take(sdk_buf_t *b);
-void sdk_buf_free(sdk_buf_t *b);
-
-/* --- JSON writer ------------------------------------------------------------------ */
-
-/** A JSON string literal of `n` UTF-8 bytes: `"`, `\` and control
- *  characters escaped (DEL and U+2028/U+2029 too), the rest kept. */
-void sdk_json_string(sdk_buf_t *b, const void *s, size_t n);
-void sdk_json_cstring(sdk_buf_t *b, const char *s);
-/** Starts a member of an object: writes `,` unless `*first`, then `"key":`. */
-void sdk_json_key(sdk_buf_t *b, bool *first, const char *key);
-
-/* --- JSON reader --------------------------------------------------------------------- */
-
-typedef enum {
-  SDK_JSON_NONE = 0, /* absent, or the input is not an object */
-  SDK_JSON_STRING,
-  SDK_JSON_NUMBER,
-  SDK_JSON_OBJECT,
-  SDK_JSON_ARRAY,
-  SDK_JSON_TRUE,
-  SDK_JSON_FALSE,
-  SDK_JSON_NULL,
-} sdk_json_type_t;
-
-/** Finds member `key` of the top-level object in `json[0..len)`. On success
- *  `*value`/`*value_len` is the raw value text (a string with its quotes).
- *  Later duplicates win, as in most parsers. Returns SDK_JSON_NONE when the
- *  input is not an object or has no such member, or is malformed. */
-sdk_json_type_t sdk_json_find(const uint8_t *json, size_t len, const char *key,
-                              const uint8_t **value, size_t *value_len);
-/** Member `key` as a string, unescaped to UTF-8 into `out` (appended).
- *  False when absent or not a string. */
-bool sdk_json_get_string(const uint8_t *json, size_t len, const char *key, sdk_buf_t *out);
-/** Member `key` as an integer (a number without fraction). */
-bool sdk_json_get_int(const uint8_t *json, size_t len, const char *key, int64_t *out);
+typedef alerter_flavor_types_setting_spec_t sdk_setting_spec_t;
 
 /* --- settings ---------------------------------------------------------------------------- */
 
@@ -117,12 +54,27 @@ bool sdk_json_get_int(const uint8_t *json, size_t len, const char *key, int64_t 
  *  pair wins); a view into `settings`, valid until they are freed. */
 bool sdk_setting(const sdk_settings_t *settings, const char *name, sdk_str_t *value);
 
+/** A plain setting for `info`: `default_` may be NULL. */
+sdk_setting_spec_t sdk_setting_spec(const char *name, const char *description, bool required, const char *default_);
+/** A secret setting for `info` whose value goes only into header `header`
+ *  as `format` (one `{}`, e.g. "Bearer {}"), only towards `origin`
+ *  ("https://host" or "{setting}"). */
+sdk_setting_spec_t sdk_secret_header_spec(const char *name, const char *description, bool required, const char *header,
+                                          const char *format, const char *origin);
+/** `n` heap copies of strings, for `info`'s list fields (hosts). */
+alerter_flavor_list_string_t sdk_strings(size_t n, const char *const *items);
+
 /* --- errors ---------------------------------------------------------------------------- */
 
 /* Each sets `*err` (heap copies of the texts) and returns false, so an
  * export can `return sdk_err_...(err, ...);`. */
 bool sdk_err_invalid_settings(sdk_error_t *err, const char *message);
-bool sdk_err_rejected(sdk_error_t *err, const char *code, const char *message);
+/* `status` is the HTTP status of the answer, or SDK_NO_STATUS (the host
+ * treats a 5xx rejection as transient: an `ask` keeps waiting). */
+#define SDK_NO_STATUS (-1)
+bool sdk_err_rejected(sdk_error_t *err, const char *code, const char *message, int status);
+/** sdk_err_rejected with the texts taken from buffers (left empty). */
+bool sdk_err_rejected_buf(sdk_error_t *err, sdk_buf_t *code, sdk_buf_t *message, int status);
 bool sdk_err_rate_limited(sdk_error_t *err, uint64_t retry_after_ms, const char *message);
 bool sdk_err_unsupported(sdk_error_t *err, const char *message);
 bool sdk_err_internal(sdk_error_t *err, const char *message);
@@ -147,17 +99,28 @@ bool sdk_response_header(const sdk_response_t *resp, const char *name, sdk_str_t
 /** `Retry-After` in milliseconds (whole or fractional seconds), else `fallback_ms`. */
 uint64_t sdk_retry_after_ms(const sdk_response_t *resp, uint64_t fallback_ms);
 bool sdk_is_success(const sdk_response_t *resp);
+/** The usual error for an answer that is not 2xx: 429 is `rate-limited`
+ *  (Retry-After, else 1 s); anything else `rejected` with the status as
+ *  code and status, and "HTTP <status>: <start of the body>". */
+bool sdk_err_response(const sdk_response_t *resp, sdk_error_t *err);
+/** The header `authorization: Bearer <token>`; its value lives in
+ *  `storage` (free it after the request). */
+sdk_header_t sdk_bearer(sdk_buf_t *storage, sdk_str_t token);
 
-/* --- text ------------------------------------------------------------------------------------ */
+/* --- exports a flavor cannot serve ------------------------------------------------------ */
 
-#define SDK_TRUNCATION_MARKER "\xE2\x80\xA6 [truncated]" /* "… [truncated]", 15 bytes */
-
-/** The longest prefix of `s[0..n)` of at most `max` bytes that does not
- *  split a UTF-8 sequence. */
-size_t sdk_utf8_prefix(const uint8_t *s, size_t n, size_t max);
-/** Appends `s` cut to at most `max` bytes (UTF-8 safe); when it had to cut,
- *  the kept part plus SDK_TRUNCATION_MARKER fit in `max`. Returns true when cut. */
-bool sdk_buf_put_truncated(sdk_buf_t *b, const uint8_t *s, size_t n, size_t max);
+/* `update` of a flavor that cannot edit messages (0.2): frees the arguments,
+ * answers `unsupported` with `why`. (`send` and `replies`: sdk_export.h.) */
+#define SDK_EXPORT_NO_UPDATE(why)                                                                      \
+  bool exports_alerter_flavor_flavor_update(exports_alerter_flavor_flavor_settings_t *settings,        \
+                                            alerter_flavor_string_t *reference,                        \
+                                            exports_alerter_flavor_flavor_message_t *message,          \
+                                            sdk_error_t *err) {                                        \
+    exports_alerter_flavor_flavor_settings_free(settings);                                             \
+    alerter_flavor_string_free(reference);                                                             \
+    exports_alerter_flavor_flavor_message_free(message);                                               \
+    return sdk_err_unsupported(err, why);                                                              \
+  }
 
 /* --- log ------------------------------------------------------------------------------------- */
 

@@ -10,7 +10,8 @@
 // - the export is `export const flavor = { info, capabilitiesFor, send, replies, update }`
 //   (kebab-case WIT names become camelCase, for functions and record fields);
 // - an exported `result` error is thrown: the thrown value's own `payload`
-//   property is the `flavor-error`, e.g. `{ tag: 'rejected', val: { code, message } }`;
+//   property is the `flavor-error`, e.g. `{ tag: 'rejected', val: { code, message, status } }`
+//   (`status`: the answer's HTTP status, or undefined for none);
 //   throwing an `Error` without `payload` traps;
 // - an imported `result` error (http.fetch) is thrown as an Error whose
 //   `payload` is the `http-error`, e.g. `{ tag: 'denied', val: '...' }`;
@@ -35,8 +36,13 @@ export class FlavorError extends Error {
 
 /** A setting is missing or malformed; the text says which. */
 export const invalidSettings = (message) => new FlavorError('invalid-settings', message, message);
-/** The service answered with an error: its code, and what to do. */
-export const rejected = (code, message) => new FlavorError('rejected', { code: String(code), message }, message);
+/**
+ * The service answered with an error: its code, what to do, and the HTTP
+ * status of the answer when there was one (the host treats 5xx as transient:
+ * an `ask` keeps waiting; anything else as final).
+ */
+export const rejected = (code, message, status) =>
+  new FlavorError('rejected', { code: String(code), message, status: status === undefined || status === null ? undefined : Number(status) }, message);
 /** The service asked us to slow down. */
 export const rateLimited = (retryAfterMs, message) =>
   new FlavorError('rate-limited', { retryAfterMs: BigInt(Math.max(0, Math.ceil(Number(retryAfterMs)))), message }, message);
@@ -199,12 +205,12 @@ export class Response {
     if (this.status !== 429) return undefined;
     return rateLimited(this.retryAfterMs() ?? defaultMs, `rate limited (HTTP 429): ${truncate(this.text, 200)}`);
   }
-  /** Itself for 2xx; throws rate-limited for 429, rejected (code = status) otherwise. */
+  /** Itself for 2xx; throws rate-limited for 429, rejected (code and status = the status) otherwise. */
   ensureSuccess() {
     if (this.isSuccess) return this;
     const limited = this.rateLimited();
     if (limited) throw limited;
-    throw rejected(String(this.status), `HTTP ${this.status}: ${truncate(this.text, 300)}`);
+    throw rejected(String(this.status), `HTTP ${this.status}: ${truncate(this.text, 300)}`, this.status);
   }
 }
 

@@ -125,7 +125,7 @@ export function errorFor(resp) {
   let hint = HINTS[resp.status];
   if (/disabled|turned off|not enabled|is not active/i.test(words)) hint = 'the flow is turned off: turn it on in Power Automate';
   if (!hint && resp.status >= 500) hint = 'Teams or Power Automate failed: try again later';
-  return rejected(code, `Teams (HTTP ${resp.status}): ${words}${hint ? ` (${hint})` : ''}`);
+  return rejected(code, `Teams (HTTP ${resp.status}): ${words}${hint ? ` (${hint})` : ''}`, resp.status);
 }
 
 /** Posts the message; returns `sent`. `url` is the webhook URL's placeholder. */
@@ -141,7 +141,7 @@ export function send(url, message) {
   if (resp.status === 200 && /delivery failed|returned HTTP error/i.test(resp.text)) {
     const m = /HTTP error (\d{3})/.exec(resp.text);
     if (m && m[1] === '429') throw rateLimited(5000, `Teams: ${truncate(resp.text.trim(), 300)}`);
-    throw rejected(m ? m[1] : 'delivery-failed', `Teams: ${truncate(resp.text.trim(), 300)}`);
+    throw rejected(m ? m[1] : 'delivery-failed', `Teams: ${truncate(resp.text.trim(), 300)}`, m ? Number(m[1]) : resp.status);
   }
   // Workflows answers 202 with an empty body; the run id, when given, is the only reference.
   return { reference: resp.header('x-ms-workflow-run-id') ?? '', link: undefined };

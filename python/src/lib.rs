@@ -520,6 +520,14 @@ fn warning_text(w: &alerter::Warning) -> String {
         alerter::Warning::SecretNotSet { reference, env_var } => {
             format!("secret {reference} is not set yet (set it in the secret store or in ${env_var})")
         }
+        alerter::Warning::HostsNotConsented { origins } => {
+            let listed: Vec<String> = origins.iter().map(ToString::to_string).collect();
+            format!(
+                "the flavor was registered from a file: the hosts it declares ({}) are refused until you consent \
+                 (trust_declared_hosts=True, or allow_hosts=[...] for each)",
+                listed.join(", ")
+            )
+        }
         alerter::Warning::NeedsGrant { origin, setting, .. } => match setting {
             Some(s) => format!("setting `{s}` points at {origin}, which is refused until granted (allow_hosts)"),
             None => format!("{origin} is refused until granted (allow_hosts)"),

@@ -1,5 +1,6 @@
-//! Test support for alerter: local stand-ins of the chat services, all
-//! built on one chat-service core ([`chat`]); a runner for the real
+//! Test support for alerter: local stand-ins of the chat services (Slack,
+//! Discord, Mattermost, Telegram, Microsoft Teams, ntfy, and a generic
+//! echo service), all built on one chat-service core ([`chat`]); a runner for the real
 //! `alerter` binary with a kill timeout on every run ([`cli`]); a raw HTTP
 //! client for the stand-ins' own tests ([`http`]); and small shared
 //! helpers. The wasm components the tests load come from the
@@ -9,12 +10,17 @@ pub mod chat;
 pub mod cli;
 pub mod discord;
 pub mod echo;
+pub mod guest;
 pub mod hostile;
 pub mod http;
+pub mod mattermost;
+pub mod ntfy;
 pub mod png;
 pub mod scale;
 pub mod slack;
 pub mod standin;
+pub mod teams;
+pub mod telegram;
 
 use std::time::{Duration, Instant};
 

@@ -5,26 +5,13 @@
 
 use std::time::{Duration, Instant};
 
-use alerter_test_artifacts as flavors;
-use alerter_tests::cli::{Alerter, Run};
+use alerter_tests::cli::Run;
 use alerter_tests::echo::{EchoService, Stored};
 use alerter_tests::wait_for;
 use serde_json::Value;
 
-/// A fresh home with alerter `e` on `svc`, with extra `--set` settings.
-fn setup(svc: &EchoService, settings: &[&str]) -> Alerter {
-    let mut a = alerter_tests::alerter!();
-    a.timeout(Duration::from_secs(60));
-    a.run(&["flavor", "register", flavors::ECHO, "--trusted"]).ok();
-    let origin = svc.origin();
-    let url = format!("url={origin}");
-    let mut args = vec!["register", "e", "--flavor", "echo", "--set", &url, "--allow-host", &origin];
-    for s in settings {
-        args.extend(["--set", s]);
-    }
-    a.run(&args).ok();
-    a
-}
+mod echo_common;
+use echo_common::setup;
 
 /// The bot's question `text`, once it is at the stand-in.
 fn question(svc: &EchoService, text: &str) -> Stored {

@@ -5,26 +5,12 @@
 //! attach, and `run --attach-on-failure`.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use alerter_test_artifacts as flavors;
-use alerter_tests::cli::Alerter;
 use alerter_tests::echo::EchoService;
 use alerter_tests::png;
 
-fn setup(svc: &EchoService, settings: &[&str]) -> Alerter {
-    let mut a = alerter_tests::alerter!();
-    a.timeout(Duration::from_secs(60));
-    a.run(&["flavor", "register", flavors::ECHO]).ok();
-    let origin = svc.origin();
-    let url = format!("url={origin}");
-    let mut args = vec!["register", "e", "--flavor", "echo", "--set", &url, "--allow-host", &origin];
-    for s in settings {
-        args.extend(["--set", s]);
-    }
-    a.run(&args).ok();
-    a
-}
+mod echo_common;
+use echo_common::setup;
 
 fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
     let path = dir.join(name);

@@ -53,15 +53,18 @@ fn the_compile_cache_keeps_only_what_flavors_need() {
 
     // The built-in flavors' artifacts are kept.
     a.run(&["flavor", "list"]).ok();
-    assert_eq!(artifacts(a.home()).len(), 3);
+    // mine + the three built-ins (slack, discord, mattermost).
+    assert_eq!(artifacts(a.home()).len(), 4);
     let run = a.run(&["cache", "prune"]).ok();
     assert_eq!(run.stdout, "freed 0 bytes (0 B) in 0 file(s)\n");
     let info = a.run(&["cache", "info"]).ok();
-    assert!(info.stdout.contains("slack (built-in)") && info.stdout.contains("discord (built-in)"), "{}", info.stdout);
+    for builtin in ["slack (built-in)", "discord (built-in)", "mattermost (built-in)"] {
+        assert!(info.stdout.contains(builtin), "{builtin}: {}", info.stdout);
+    }
 
     // Removing the flavor drops its artifact.
     let run = a.run(&["flavor", "remove", "mine"]).ok();
     assert!(run.stdout.contains("compile cache: removed 1 unused artifact(s)"), "{}", run.stdout);
-    assert_eq!(artifacts(a.home()).len(), 2);
+    assert_eq!(artifacts(a.home()).len(), 3);
     assert!(!artifacts(a.home()).contains(&shout_artifact[0]));
 }

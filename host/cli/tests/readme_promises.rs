@@ -5,33 +5,15 @@
 use std::fs;
 use std::time::{Duration, Instant};
 
-use alerter_test_artifacts as flavors;
 use alerter_tests::cli::Alerter;
 use alerter_tests::echo::EchoService;
 use alerter_tests::wait_for;
 
+mod echo_common;
+use echo_common::{echo_home, setup};
+
 fn registry(a: &Alerter) -> String {
     fs::read_to_string(a.home().join("registry.toml")).unwrap_or_default()
-}
-
-fn echo_home() -> Alerter {
-    let mut a = alerter_tests::alerter!();
-    a.timeout(Duration::from_secs(60));
-    a.run(&["flavor", "register", flavors::ECHO, "--trusted"]).ok();
-    a
-}
-
-/// `e` on `svc`, with extra `--set`s.
-fn setup(svc: &EchoService, settings: &[&str]) -> Alerter {
-    let a = echo_home();
-    let origin = svc.origin();
-    let url = format!("url={origin}");
-    let mut args = vec!["register", "e", "--flavor", "echo", "--set", &url, "--allow-host", &origin];
-    for s in settings {
-        args.extend(["--set", s]);
-    }
-    a.run(&args).ok();
-    a
 }
 
 fn bearer(svc: &EchoService) -> Option<String> {

@@ -29,19 +29,6 @@ typedef exports_alerter_flavor_flavor_message_t message_t;
 /* ------------------------------------------------------------------------ */
 /* info                                                                        */
 
-static alerter_flavor_types_setting_spec_t setting(const char *name, const char *description, bool required,
-                                                   const char *default_) {
-  alerter_flavor_types_setting_spec_t s;
-  memset(&s, 0, sizeof s);
-  s.name = sdk_str_dup(name);
-  s.description = sdk_str_dup(description);
-  s.required = required;
-  s.default_.is_some = default_ != NULL;
-  if (default_) s.default_.val = sdk_str_dup(default_);
-  s.secret.is_some = false;
-  return s;
-}
-
 static void capabilities(exports_alerter_flavor_flavor_capabilities_t *c) {
   c->post = true;
   c->read_replies = false;
@@ -58,24 +45,13 @@ void exports_alerter_flavor_flavor_info(exports_alerter_flavor_flavor_flavor_inf
 
   ret->settings.len = 3;
   ret->settings.ptr = malloc(3 * sizeof *ret->settings.ptr);
-  ret->settings.ptr[0] = setting("server", "ntfy server URL", false, DEFAULT_SERVER);
-  ret->settings.ptr[1] = setting("topic", "Topic to publish to (letters, digits, _ and -; up to 64)", true, NULL);
-  ret->settings.ptr[2] = setting("token", "Access token (tk_...) for protected topics or servers", false, NULL);
+  ret->settings.ptr[0] = sdk_setting_spec("server", "ntfy server URL", false, DEFAULT_SERVER);
+  ret->settings.ptr[1] = sdk_setting_spec("topic", "Topic to publish to (letters, digits, _ and -; up to 64)", true, NULL);
   /* The token goes only into `authorization: Bearer {}`, only to the server. */
-  alerter_flavor_types_secret_spec_t *sec = &ret->settings.ptr[2].secret.val;
-  ret->settings.ptr[2].secret.is_some = true;
-  sec->slot.tag = ALERTER_FLAVOR_TYPES_SECRET_SLOT_HEADER;
-  sec->slot.val.header.name = sdk_str_dup("authorization");
-  sec->slot.val.header.format = sdk_str_dup("Bearer {}");
-  sec->origins.len = 1;
-  sec->origins.ptr = malloc(sizeof *sec->origins.ptr);
-  sec->origins.ptr[0] = sdk_str_dup("{server}");
-
-  ret->hosts.len = 2;
-  ret->hosts.ptr = malloc(2 * sizeof *ret->hosts.ptr);
-  ret->hosts.ptr[0] = sdk_str_dup(DEFAULT_SERVER);
-  ret->hosts.ptr[1] = sdk_str_dup("{server}");
-
+  ret->settings.ptr[2] = sdk_secret_header_spec("token", "Access token (tk_...) for protected topics or servers", false,
+                                                "authorization", "Bearer {}", "{server}");
+  static const char *const HOSTS[] = {DEFAULT_SERVER, "{server}"};
+  ret->hosts = sdk_strings(2, HOSTS);
   capabilities(&ret->capabilities);
 }
 
@@ -230,10 +206,7 @@ static bool rejected(const sdk_response_t *resp, sdk_error_t *err) {
     sdk_buf_puts(&m, ")");
   }
   sdk_buf_free(&text);
-  err->tag = ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_REJECTED;
-  err->val.rejected.code = sdk_buf_take(&c);
-  err->val.rejected.message = sdk_buf_take(&m);
-  return false;
+  return sdk_err_rejected_buf(err, &c, &m, resp->status);
 }
 
 static bool rate_limited(const sdk_response_t *resp, sdk_error_t *err) {
@@ -284,14 +257,7 @@ static bool send_message(const sdk_settings_t *settings, const message_t *m, exp
   headers[n++].value = sdk_str_lit("application/json");
   headers[n].name = "accept";
   headers[n++].value = sdk_str_lit("application/json");
-  if (has_token) {
-    /* The token is a placeholder; the host swaps in the secret, only here. */
-    sdk_buf_puts(&bearer, "Bearer ");
-    sdk_buf_str(&bearer, token);
-    headers[n].name = "authorization";
-    headers[n].value.ptr = bearer.ptr;
-    headers[n++].value.len = bearer.len;
-  }
+  if (has_token) headers[n++] = sdk_bearer(&bearer, token);
 
   sdk_response_t resp;
   sdk_str_t url_s = {url.ptr, url.len};
@@ -334,28 +300,6 @@ static bool send_message(const sdk_settings_t *settings, const message_t *m, exp
   return ok;
 }
 
-bool exports_alerter_flavor_flavor_send(exports_alerter_flavor_flavor_settings_t *settings, message_t *message,
-                                        exports_alerter_flavor_flavor_sent_t *ret, sdk_error_t *err) {
-  bool ok = send_message(settings, message, ret, err);
-  exports_alerter_flavor_flavor_settings_free(settings);
-  exports_alerter_flavor_flavor_message_free(message);
-  return ok;
-}
-
-bool exports_alerter_flavor_flavor_replies(exports_alerter_flavor_flavor_settings_t *settings,
-                                           alerter_flavor_string_t *reference, alerter_flavor_string_t *maybe_cursor,
-                                           exports_alerter_flavor_flavor_replies_page_t *ret, sdk_error_t *err) {
-  (void)ret;
-  exports_alerter_flavor_flavor_settings_free(settings);
-  alerter_flavor_string_free(reference);
-  if (maybe_cursor) alerter_flavor_string_free(maybe_cursor);
-  return sdk_err_unsupported(err, "ntfy only publishes notifications: it cannot read replies (use another flavor for `ask`)");
-}
-
-bool exports_alerter_flavor_flavor_update(exports_alerter_flavor_flavor_settings_t *settings,
-                                          alerter_flavor_string_t *reference, message_t *message, sdk_error_t *err) {
-  exports_alerter_flavor_flavor_settings_free(settings);
-  alerter_flavor_string_free(reference);
-  exports_alerter_flavor_flavor_message_free(message);
-  return sdk_err_unsupported(err, "ntfy cannot edit a published notification");
-}
+SDK_EXPORT_SEND(send_message)
+SDK_EXPORT_NO_REPLIES("ntfy only publishes notifications: it cannot read replies (use another flavor for `ask`)")
+SDK_EXPORT_NO_UPDATE("ntfy cannot edit a published notification")

@@ -1,5 +1,5 @@
 /* Minimal <stdlib.h> for freestanding wasm32 flavors (no libc): what the
- * wit-bindgen C glue and alerter_sdk.c use. Implemented in ../alerter_sdk.c. */
+ * wit-bindgen C glue and the SDK use. Implemented in ../libc.c. */
 #pragma once
 #include <stddef.h>
 

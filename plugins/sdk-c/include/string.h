@@ -1,5 +1,5 @@
 /* Minimal <string.h> for freestanding wasm32 flavors (no libc).
- * Implemented in ../alerter_sdk.c. */
+ * Implemented in ../libc.c. */
 #pragma once
 #include <stddef.h>
 

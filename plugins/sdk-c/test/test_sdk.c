@@ -187,6 +187,43 @@ static void test_settings_and_fetch(void) {
   exports_alerter_flavor_flavor_flavor_error_free(&err);
 }
 
+static void test_errors_and_specs(void) {
+  sdk_error_t err;
+  CHECK(!sdk_err_rejected(&err, "channel_not_found", "no such channel", SDK_NO_STATUS));
+  CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_REJECTED && !err.val.rejected.status.is_some);
+  exports_alerter_flavor_flavor_flavor_error_free(&err);
+
+  alerter_flavor_tuple2_string_string_t h = {sdk_str_lit("retry-after"), sdk_str_lit("3")};
+  sdk_response_t resp = {404, {NULL, 0}, {(uint8_t *)"no hook", 7}};
+  CHECK(!sdk_err_response(&resp, &err));
+  CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_REJECTED && str_is(err.val.rejected.code, "404") &&
+        str_is(err.val.rejected.message, "HTTP 404: no hook") && err.val.rejected.status.is_some &&
+        err.val.rejected.status.val == 404);
+  exports_alerter_flavor_flavor_flavor_error_free(&err);
+  resp.status = 429;
+  resp.headers.ptr = &h;
+  resp.headers.len = 1;
+  CHECK(!sdk_err_response(&resp, &err));
+  CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_RATE_LIMITED && err.val.rate_limited.retry_after_ms == 3000);
+  exports_alerter_flavor_flavor_flavor_error_free(&err);
+
+  sdk_setting_spec_t s = sdk_secret_header_spec("token", "Token", true, "authorization", "Bearer {}", "{url}");
+  CHECK(str_is(s.name, "token") && s.required && !s.default_.is_some && s.secret.is_some);
+  CHECK(s.secret.val.slot.tag == ALERTER_FLAVOR_TYPES_SECRET_SLOT_HEADER &&
+        str_is(s.secret.val.slot.val.header.format, "Bearer {}") && s.secret.val.origins.len == 1 &&
+        str_is(s.secret.val.origins.ptr[0], "{url}"));
+  alerter_flavor_types_setting_spec_free(&s);
+  s = sdk_setting_spec("server", "Server", false, "https://ntfy.sh");
+  CHECK(!s.secret.is_some && s.default_.is_some && str_is(s.default_.val, "https://ntfy.sh"));
+  alerter_flavor_types_setting_spec_free(&s);
+
+  sdk_buf_t storage = {0};
+  sdk_header_t bearer = sdk_bearer(&storage, sdk_str_lit("PH"));
+  CHECK(strcmp(bearer.name, "authorization") == 0 && str_is(bearer.value, "Bearer PH"));
+  sdk_buf_free(&storage);
+
+}
+
 #ifdef TEST_NTFY
 /* Builds owned (heap) arguments, as the host would pass them. */
 static exports_alerter_flavor_flavor_settings_t settings3(const char *topic, const char *token) {
@@ -251,6 +288,7 @@ static void test_ntfy(void) {
   answer_body = "{\"code\":40301,\"http\":403,\"error\":\"forbidden\",\"link\":\"https://ntfy.sh/docs/publish/#authentication\"}";
   CHECK(!exports_alerter_flavor_flavor_send(&s, &m, &sent, &err));
   CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_REJECTED && str_is(err.val.rejected.code, "40301"));
+  CHECK(err.val.rejected.status.is_some && err.val.rejected.status.val == 403);
   exports_alerter_flavor_flavor_flavor_error_free(&err);
 
   s = settings3("alerts", NULL);
@@ -262,6 +300,19 @@ static void test_ntfy(void) {
   CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_RATE_LIMITED && err.val.rate_limited.retry_after_ms == 7000);
   exports_alerter_flavor_flavor_flavor_error_free(&err);
   answer_retry_after = NULL;
+
+  /* replies and update: the SDK_EXPORT_NO_* bodies free the arguments. */
+  s = settings3("alerts", NULL);
+  alerter_flavor_string_t reference = sdk_str_dup("abc123"), cursor = sdk_str_dup("c");
+  CHECK(!exports_alerter_flavor_flavor_replies(&s, &reference, &cursor, NULL, &err));
+  CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_UNSUPPORTED && strstr((const char *)err.val.unsupported.ptr, "only publishes"));
+  exports_alerter_flavor_flavor_flavor_error_free(&err);
+  s = settings3("alerts", NULL);
+  m = message("x", ALERTER_FLAVOR_TYPES_LEVEL_INFO);
+  reference = sdk_str_dup("abc123");
+  CHECK(!exports_alerter_flavor_flavor_update(&s, &reference, &m, &err));
+  CHECK(err.tag == ALERTER_FLAVOR_TYPES_FLAVOR_ERROR_UNSUPPORTED);
+  exports_alerter_flavor_flavor_flavor_error_free(&err);
 
   s = settings3("no spaces allowed", NULL);
   m = message("x", ALERTER_FLAVOR_TYPES_LEVEL_INFO);
@@ -277,6 +328,7 @@ int main(void) {
   test_text();
   test_retry_after();
   test_settings_and_fetch();
+  test_errors_and_specs();
 #ifdef TEST_NTFY
   test_ntfy();
 #endif

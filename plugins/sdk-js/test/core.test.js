@@ -53,7 +53,7 @@ test('response helpers', () => {
   assert.equal(new Response(429).rateLimited(3000).payload.val.retryAfterMs, 3000n);
   assert.equal(new Response(500).rateLimited(), undefined);
   assert.throws(() => new Response(404, [], 'no hook').ensureSuccess(),
-    (e) => e.payload.tag === 'rejected' && e.payload.val.code === '404' && /no hook/.test(e.payload.val.message));
+    (e) => e.payload.tag === 'rejected' && e.payload.val.code === '404' && e.payload.val.status === 404 && /no hook/.test(e.payload.val.message));
   assert.throws(() => new Response(200, [], '<html>').json(), (e) => e.payload.tag === 'internal' && /not JSON/.test(e.message));
   assert.equal(new Response(202).ensureSuccess().status, 202);
   assert.equal(new Response(200, [], 'x').jsonOrUndefined(), undefined);
@@ -66,7 +66,8 @@ test('parseRetryAfter', () => {
 });
 
 test('errors carry WIT payloads (u64 as BigInt)', () => {
-  assert.deepEqual(rejected(400, 'bad').payload, { tag: 'rejected', val: { code: '400', message: 'bad' } });
+  assert.deepEqual(rejected(400, 'bad').payload, { tag: 'rejected', val: { code: '400', message: 'bad', status: undefined } });
+  assert.equal(rejected('channel_not_found', 'no', 404).payload.val.status, 404);
   assert.deepEqual(rateLimited(1200.2, 'slow').payload, { tag: 'rate-limited', val: { retryAfterMs: 1201n, message: 'slow' } });
   assert.equal(unsupported('no').kind, 'unsupported');
   assert.ok(internal('x') instanceof FlavorError && internal('x') instanceof Error);

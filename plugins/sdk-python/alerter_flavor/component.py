@@ -158,7 +158,7 @@ def to_wit_error(e: core.FlavorError) -> Any:
     if isinstance(e, core.InvalidSettings):
         return _t.FlavorError_InvalidSettings(e.message)
     if isinstance(e, core.Rejected):
-        return _t.FlavorError_Rejected(_t.Rejection(code=e.code, message=e.message))
+        return _t.FlavorError_Rejected(_t.Rejection(code=e.code, message=e.message, status=e.status))
     if isinstance(e, core.RateLimited):
         return _t.FlavorError_RateLimited(_t.RateLimit(retry_after_ms=e.retry_after_ms, message=e.message))
     if isinstance(e, core.Unsupported):

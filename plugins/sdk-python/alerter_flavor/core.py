@@ -35,13 +35,16 @@ class InvalidSettings(FlavorError):
 
 
 class Rejected(FlavorError):
-    """The service answered with an error: its own code, and what to do."""
+    """The service answered with an error: its own code, what to do, and the
+    HTTP status of the answer when there was one (the host treats 5xx as
+    transient: an `ask` keeps waiting; anything else as final)."""
 
     kind = "rejected"
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, status: Optional[int] = None):
         super().__init__(message)
         self.code = str(code)
+        self.status = None if status is None else int(status)
 
 
 class RateLimited(FlavorError):
@@ -403,7 +406,7 @@ class Response:
         limited = self.rate_limited()
         if limited:
             raise limited
-        raise Rejected(str(self.status), f"HTTP {self.status}: {truncate(self.text, 300)}")
+        raise Rejected(str(self.status), f"HTTP {self.status}: {truncate(self.text, 300)}", self.status)
 
 
 def _form_quote(name: str) -> str:

@@ -96,7 +96,7 @@ def test_response_helpers():
     assert af.Response(500).rate_limited() is None
     with pytest.raises(af.Rejected) as e:
         af.Response(404, body=b"no such hook").ensure_success()
-    assert e.value.code == "404" and "no such hook" in e.value.message
+    assert e.value.code == "404" and e.value.status == 404 and "no such hook" in e.value.message
     with pytest.raises(af.Internal, match="not JSON"):
         af.Response(200, body=b"<html>").json()
     assert af.Response(200, body=b"<html>").json_or_none() is None
@@ -143,7 +143,8 @@ def test_level_emoji_and_dumps():
 
 def test_errors_carry_their_fields():
     r = af.Rejected(400, "bad")
-    assert (r.kind, r.code, r.message) == ("rejected", "400", "bad")
+    assert (r.kind, r.code, r.message, r.status) == ("rejected", "400", "bad", None)
+    assert af.Rejected("channel_not_found", "no", status=404).status == 404
     assert af.RateLimited(-5, "x").retry_after_ms == 0
     assert af.Unsupported("no").kind == "unsupported"
     assert isinstance(af.InvalidSettings("x"), af.FlavorError)

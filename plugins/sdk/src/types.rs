@@ -29,6 +29,12 @@ impl Capabilities {
     pub fn post_only() -> Capabilities {
         Capabilities { post: true, ..Capabilities::default() }
     }
+
+    /// Everything the contract offers: posts, reads replies and
+    /// reactions, threads, attaches files and updates messages.
+    pub fn all() -> Capabilities {
+        Capabilities { post: true, read_replies: true, threads: true, attachments: true, reactions: true, update: true }
+    }
 }
 
 impl Default for Capabilities {

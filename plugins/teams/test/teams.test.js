@@ -97,13 +97,14 @@ test('answers: 429 with Retry-After, 4xx with hints and the flow error code', ()
     const e = errorFor(new Response(status, [], body));
     assert.equal(e.payload.tag, 'rejected');
     assert.equal(e.payload.val.code, code);
+    assert.equal(e.payload.val.status, status);
     assert.match(e.payload.val.message, hint);
   }
 });
 
 test('old connectors: 200 with an error text is a rejection', () => {
   fake(new Response(200, [], 'Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 413 with ContextId ...'));
-  assert.throws(() => send(URL, message()), (e) => e.payload.tag === 'rejected' && e.payload.val.code === '413');
+  assert.throws(() => send(URL, message()), (e) => e.payload.tag === 'rejected' && e.payload.val.code === '413' && e.payload.val.status === 413);
   fake(new Response(200, [], 'Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 429 with ContextId ...'));
   assert.throws(() => send(URL, message()), (e) => e.payload.tag === 'rate-limited' && e.payload.val.retryAfterMs === 5000n);
 });

@@ -112,7 +112,7 @@ def error_for(status: int, answer: Any, raw_text: str) -> Exception:
         h = f"the group became a supergroup: set chat_id to {params['migrate_to_chat_id']}"
     if h:
         text += f" ({h})"
-    return Rejected(str(code), text)
+    return Rejected(str(code), text, status)
 
 
 def call(cfg: Config, method: str, payload: Dict[str, Any]) -> Any:

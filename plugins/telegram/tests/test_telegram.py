@@ -155,6 +155,7 @@ def test_errors_have_hints(bot, status, description, code, hint):
     with pytest.raises(af.Rejected) as e:
         api.send(cfg(), af.Message(body="x"))
     assert e.value.code == code and hint in e.value.message and description in e.value.message
+    assert e.value.status == status
 
 
 def test_429_is_rate_limited_with_retry_after(bot):

@@ -76,7 +76,7 @@ export const flavor = {
     }
     const text = new TextDecoder().decode(resp.body);
     if (resp.status === 429) fail('rate-limited', { retryAfterMs: 1000n, message: text.slice(0, 200) });
-    if (resp.status < 200 || resp.status > 299) fail('rejected', { code: String(resp.status), message: `HTTP ${resp.status}: ${text.slice(0, 300)}` });
+    if (resp.status < 200 || resp.status > 299) fail('rejected', { code: String(resp.status), message: `HTTP ${resp.status}: ${text.slice(0, 300)}`, status: resp.status });
     write('debug', `posted, HTTP ${resp.status}`);
     let answer = {};
     try {

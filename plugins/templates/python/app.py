@@ -93,7 +93,8 @@ class Flavor(exports.Flavor):
         if resp.status == 429:
             raise Err(FlavorError_RateLimited(RateLimit(retry_after_ms=1000, message=text[:200])))
         if not 200 <= resp.status < 300:
-            raise Err(FlavorError_Rejected(Rejection(code=str(resp.status), message=f"HTTP {resp.status}: {text[:300]}")))
+            rejection = Rejection(code=str(resp.status), message=f"HTTP {resp.status}: {text[:300]}", status=resp.status)
+            raise Err(FlavorError_Rejected(rejection))
         log.write(log.LogLevel.DEBUG, f"posted, HTTP {resp.status}")
         try:
             answer = json.loads(text)

@@ -7,7 +7,7 @@
 //! - [`Store`] ([`store`]): channels (with whether the bot may use them, and
 //!   a parent for threads that are channels of their own, as on Discord),
 //!   messages (id, author, text, thread, and the service's own fields in
-//!   `extra`), webhooks. Every message and every id the service asks for
+//!   `extra`), webhooks, uploaded files. Every message and every id the service asks for
 //!   gets a [`Stamp`] that only ever grows, from which the service makes its
 //!   ids (Slack `ts`, Discord snowflakes, plain numbers).
 //! - [`Seen`] ([`seen`]): one request as received (method, path, query,
@@ -23,6 +23,9 @@
 //!   seen, what is in a channel, post as a person or a bot, inject faults.
 //! - [`Server`] ([`server`]): the axum server on 127.0.0.1, on its own
 //!   thread, for as long as the service lives.
+//! - [`OpenApi`] ([`openapi`]): checks a request against a service's
+//!   OpenAPI 3 description (operation, parameters, JSON body schema), for
+//!   stand-ins that check every request; [`multipart`] reads file uploads.
 //!
 //! # Adding a service
 //!
@@ -36,13 +39,16 @@
 //! the examples.
 
 pub mod fault;
+pub mod multipart;
+pub mod openapi;
 pub mod seen;
 pub mod server;
 pub mod service;
 pub mod store;
 
 pub use fault::Fault;
+pub use openapi::OpenApi;
 pub use seen::Seen;
 pub use server::Server;
 pub use service::{Answer, ChatApi, Service, State};
-pub use store::{Author, Channel, Message, Stamp, Store, Webhook};
+pub use store::{Author, Channel, File, Message, Stamp, Store, Webhook};

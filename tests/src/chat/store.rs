@@ -98,13 +98,30 @@ pub struct Webhook {
     pub channel: String,
 }
 
+/// A file uploaded to the service (to attach to a message).
+#[derive(Debug, Clone)]
+pub struct File {
+    /// Its id, as the service names it.
+    pub id: String,
+    /// The channel it was uploaded to.
+    pub channel: String,
+    /// Its file name.
+    pub name: String,
+    /// Its media type, when the upload gave one.
+    pub media_type: Option<String>,
+    /// The content.
+    pub data: Vec<u8>,
+}
+
 /// The state of a chat service.
 pub struct Store {
     channels: BTreeMap<String, Channel>,
     messages: Vec<Message>,
     webhooks: Vec<Webhook>,
+    files: Vec<File>,
     last: Stamp,
     message_id: fn(Stamp) -> String,
+    tick_us: u64,
 }
 
 impl Store {
@@ -114,15 +131,26 @@ impl Store {
             channels: BTreeMap::new(),
             messages: Vec::new(),
             webhooks: Vec::new(),
+            files: Vec::new(),
             last: Stamp { seq: 0, at_us: 0 },
             message_id,
+            tick_us: 1,
         }
+    }
+
+    /// Stamps at least `us` microseconds apart, for a service whose times
+    /// have a coarser resolution (Mattermost's milliseconds) but must still
+    /// tell every two messages apart.
+    pub fn with_tick_us(mut self, us: u64) -> Store {
+        self.tick_us = us.max(1);
+        self
     }
 
     /// A new stamp, after every earlier one.
     pub fn stamp(&mut self) -> Stamp {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0);
-        self.last = Stamp { seq: self.last.seq + 1, at_us: now.max(self.last.at_us + 1) };
+        let at_us = if self.last.seq == 0 { now } else { now.max(self.last.at_us + self.tick_us) };
+        self.last = Stamp { seq: self.last.seq + 1, at_us: at_us - at_us % self.tick_us };
         self.last
     }
 
@@ -144,6 +172,16 @@ impl Store {
     /// The webhook `id`.
     pub fn webhook(&self, id: &str) -> Option<&Webhook> {
         self.webhooks.iter().find(|w| w.id == id)
+    }
+
+    /// Keeps an uploaded file.
+    pub fn add_file(&mut self, file: File) {
+        self.files.push(file);
+    }
+
+    /// The uploaded file `id`.
+    pub fn file(&self, id: &str) -> Option<&File> {
+        self.files.iter().find(|f| f.id == id)
     }
 
     /// Posts a message; returns it as stored.

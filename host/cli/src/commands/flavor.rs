@@ -1,4 +1,5 @@
-//! `alerter flavor register|list|describe|remove`.
+//! `alerter flavor register|list|describe|remove`, and for authors
+//! `new|check|test` (in `flavor_dev`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +23,12 @@ pub enum FlavorCommand {
     Trust(TrustFlavor),
     /// Unregister a flavor.
     Remove(RemoveFlavor),
+    /// Write a buildable skeleton of a new flavor (rust, python, js or c).
+    New(super::flavor_dev::NewFlavor),
+    /// Inspect a component: contract, imports, hosts, secrets, settings, size, compile time, problems.
+    Check(super::flavor_dev::CheckFlavor),
+    /// Run a component against a local recording service: a conformance check.
+    Test(super::flavor_dev::TestFlavor),
 }
 
 impl FlavorCommand {
@@ -33,6 +40,9 @@ impl FlavorCommand {
             FlavorCommand::Describe(c) => c.execute(ctx).await,
             FlavorCommand::Trust(c) => c.execute(ctx),
             FlavorCommand::Remove(c) => c.execute(ctx),
+            FlavorCommand::New(c) => c.execute(),
+            FlavorCommand::Check(c) => c.execute(ctx).await,
+            FlavorCommand::Test(c) => c.execute(ctx).await,
         }
     }
 }
@@ -248,7 +258,7 @@ impl RemoveFlavor {
 }
 
 /// Where a secret may go: `header authorization: "Bearer {}" towards https://slack.com, {api_base}`.
-fn secret_use(spec: &alerter::SecretSpec) -> String {
+pub(super) fn secret_use(spec: &alerter::SecretSpec) -> String {
     let slot = match &spec.slot {
         alerter::SecretSlot::Header(h) => format!("header {}: \"{}\"", h.name, h.format),
         alerter::SecretSlot::Url => "the whole URL".to_string(),

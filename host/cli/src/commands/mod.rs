@@ -6,6 +6,7 @@ mod ask;
 mod cache;
 mod describe;
 mod flavor;
+mod flavor_dev;
 mod group;
 mod list;
 mod post;

@@ -27,10 +27,11 @@ impl Flavor for Hello {
             description: "Posts messages as JSON to a web service".into(),
             settings: vec![
                 setting("url", "Base URL of the service", Required),
-                setting("token", "Bearer token (optional)", Secret),
+                // The token may go only into `authorization: Bearer {}`, only to {url}.
+                secret("token", "Bearer token (optional)", SecretSlot::header("authorization", "Bearer {}"), &["{url}"]),
             ],
             hosts: vec!["{url}".into()],
-            capabilities: Capabilities { post: true, read_replies: false, threads: false },
+            capabilities: Capabilities::post_only(),
         }
     }
 
