@@ -49,6 +49,7 @@ class Row:
     env: dict[str, str] | None = None
     times: list[float] = field(default_factory=list)
     rss_kib: list[int] = field(default_factory=list)
+    compiler: str = "cranelift"
 
     def median_ms(self) -> float:
         return statistics.median(self.times) * 1000
@@ -117,6 +118,10 @@ def alerter_env(home: str) -> dict[str, str]:
     return env
 
 
+def winch_env(home: str) -> dict[str, str]:
+    return {**alerter_env(home), "ALERTER_COMPILER": "winch"}
+
+
 def check(argv: list[str], env: dict[str, str], what: str) -> str:
     r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
@@ -181,12 +186,18 @@ def group_flavors(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str
             (origin,) = standin.line
             env = alerter_env(str(Path(tmp) / "home"))
             # Registration: the first compile of each big flavor, in a fresh home each time.
+            # Also with Winch, wasmtime's baseline compiler (ALERTER_COMPILER=winch),
+            # for comparison: not a target row.
             reg_rows = []
-            for name, wasm in (("telegram", a.telegram), ("teams", a.teams)):
-                r = Row(f"`alerter flavor register` {name} ({os.path.getsize(wasm) / 1e6:.1f} MB, first compile)", [])
+            for (name, wasm), compiler in [(f, c) for c in ("cranelift", "winch")
+                                           for f in (("telegram", a.telegram), ("teams", a.teams))]:
+                how = "first compile" if compiler == "cranelift" else "first compile with Winch"
+                r = Row(f"`alerter flavor register` {name} ({os.path.getsize(wasm) / 1e6:.1f} MB, {how})", [],
+                        compiler=compiler)
                 for i in range(a.register_runs):
                     h = str(Path(tmp) / f"reg-{name}-{i}")
-                    dt, rss = run_once([alerter, "flavor", "register", wasm, *a.register_args], alerter_env(h))
+                    dt, rss = run_once([alerter, "flavor", "register", wasm, *a.register_args],
+                                       winch_env(h) if compiler == "winch" else alerter_env(h))
                     r.times.append(dt)
                     r.rss_kib.append(rss)
                     shutil.rmtree(h)
@@ -200,21 +211,27 @@ def group_flavors(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str
                    *a.alerter_args], env, "register py")
             check([alerter, "register", "js", "--flavor", "teams", "--set", f"webhook_url={origin}/teams/workflows/bench",
                    "--allow-host", origin, *a.alerter_args], env, "register js")
+            # The same home under ALERTER_COMPILER=winch: its own cache entries.
+            wenv = winch_env(str(Path(tmp) / "home"))
             rows = [
                 Row("`alerter post`, built-in Slack flavor (Rust, 0.2 MB)", [alerter, "post", "--alerter", "rs", TEXT], env),
                 Row(f"`alerter post`, telegram flavor (Python, {os.path.getsize(a.telegram) / 1e6:.1f} MB)",
                     [alerter, "post", "--alerter", "py", TEXT], env),
                 Row(f"`alerter post`, teams flavor (JavaScript, {os.path.getsize(a.teams) / 1e6:.1f} MB)",
                     [alerter, "post", "--alerter", "js", TEXT], env),
+                Row("`alerter post`, telegram flavor compiled with Winch", [alerter, "post", "--alerter", "py", TEXT], wenv),
+                Row("`alerter post`, teams flavor compiled with Winch", [alerter, "post", "--alerter", "js", TEXT], wenv),
             ]
-            for r in rows:
-                check(r.argv, env, r.name)  # the first post of each: fills the cache where it is lazy
-            interleave(rows, a.runs)
+            for r in rows[:3]:
+                check(r.argv, r.env, r.name)  # the first post of each: fills the cache where it is lazy
             cache = sum(f.stat().st_size for f in (Path(tmp) / "home" / "cache").glob("*") if f.is_file())
+            for r in rows[3:]:
+                check(r.argv, r.env, r.name)  # compiles with Winch (its own cache entries)
+            interleave(rows, a.runs)
         finally:
             err = standin.stop()
         posts = int(err.strip().splitlines()[-1].split()[-1])
-        expected = 3 + 3 * (a.runs + 2)
+        expected = 5 + 5 * (a.runs + 2)
         if posts != expected:
             raise BenchError(f"bench-standin answered {posts} posts, not {expected}")
     base = rows[0]
@@ -225,12 +242,12 @@ def group_flavors(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str
     for r in reg_rows:
         md.append(f"| {r.name} | {r.median_ms() / 1000:.2f} s | {r.median_rss_mib():.0f} MiB | ({len(r.times)} runs) |")
     md.append(f"| compile cache after registering both | {cache / 1e6:.1f} MB | | |")
-    for r in rows[1:]:
+    for r in rows[1:3]:
         t, m = r.median_ms() / base.median_ms(), r.median_rss_mib() / base.median_rss_mib()
         lang = "Python" if "Python" in r.name else "JavaScript"
         targets.append((f"{lang} flavor `alerter post` within 2x the Rust flavor", "<= 2.00x", f"{t:.2f}x", t <= 2.0))
         targets.append((f"{lang} flavor peak RSS within 2x the Rust flavor", "<= 2.00x", f"{m:.2f}x", m <= 2.0))
-    for r in reg_rows:
+    for r in (r for r in reg_rows if r.compiler == "cranelift"):
         s, m = r.median_ms() / 1000, r.median_rss_mib()
         targets.append((f"register {r.name.split('` ')[1].split(' (')[0]}: time", "<= 3 s", f"{s:.2f} s", s <= 3.0))
         targets.append((f"register {r.name.split('` ')[1].split(' (')[0]}: peak RSS", "<= 200 MB",

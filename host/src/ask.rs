@@ -489,14 +489,15 @@ pub async fn ask_all(
     cancel: impl Future<Output = ()>,
 ) -> Result<Asked, Error> {
     let several = alerters.len() > 1;
-    let mut capabilities = Vec::new();
+    // Sized once: thousands of asks may be pending in one process.
+    let mut capabilities = Vec::with_capacity(alerters.len());
     for a in alerters {
         a.check_trusted_for_ask()?;
         capabilities.push(a.capabilities_to_ask().await?);
     }
     let posted = join_all(alerters.iter().map(|a| a.post(question)).collect()).await;
-    let mut questions = Vec::new();
-    let mut targets: Vec<Asking<'_>> = Vec::new();
+    let mut questions = Vec::with_capacity(alerters.len());
+    let mut targets: Vec<Asking<'_>> = Vec::with_capacity(alerters.len());
     let mut first_error = None;
     for ((alerter, caps), result) in alerters.iter().zip(capabilities).zip(posted) {
         match result {

@@ -11,7 +11,6 @@
 //! addresses are refused, before and after DNS resolution, unless that
 //! exact origin was granted explicitly.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -113,12 +112,24 @@ impl Denial {
 }
 
 /// The egress policy of one alerter using one flavor.
+///
+/// Each set of origins is a sorted vector without duplicates: a handful of
+/// origins each, and a process may hold thousands of alerters.
 #[derive(Debug, Clone)]
 pub struct EgressPolicy {
     alerter: String,
-    declared: BTreeSet<Origin>,
-    by_default: BTreeSet<Origin>,
-    explicit: BTreeSet<Origin>,
+    declared: Vec<Origin>,
+    by_default: Vec<Origin>,
+    explicit: Vec<Origin>,
+}
+
+/// `origins` sorted, without duplicates, without spare capacity.
+fn origin_set(origins: impl IntoIterator<Item = Origin>) -> Vec<Origin> {
+    let mut set: Vec<Origin> = origins.into_iter().collect();
+    set.sort();
+    set.dedup();
+    set.shrink_to_fit();
+    set
 }
 
 impl EgressPolicy {
@@ -132,9 +143,9 @@ impl EgressPolicy {
     ) -> Self {
         EgressPolicy {
             alerter: alerter.to_string(),
-            declared: declared.into_iter().collect(),
-            by_default: BTreeSet::new(),
-            explicit: explicit.into_iter().collect(),
+            declared: origin_set(declared),
+            by_default: Vec::new(),
+            explicit: origin_set(explicit),
         }
     }
 
@@ -143,7 +154,8 @@ impl EgressPolicy {
     /// or trusted flavor, and those a setting given by the user points at).
     pub fn grant_by_default(mut self, origins: impl IntoIterator<Item = Origin>) -> Self {
         let declared = &self.declared;
-        self.by_default.extend(origins.into_iter().filter(|o| o.scheme == "https" && declared.contains(o)));
+        let added = origins.into_iter().filter(|o| o.scheme == "https" && declared.contains(o));
+        self.by_default = origin_set(std::mem::take(&mut self.by_default).into_iter().chain(added));
         self
     }
 

@@ -100,7 +100,7 @@ struct Meta {
 #[derive(Clone)]
 struct Loaded {
     pre: FlavorPre,
-    info: FlavorInfo,
+    info: Arc<FlavorInfo>,
 }
 
 /// One engine and linker for the process; loads flavors.
@@ -262,8 +262,9 @@ impl Runtime {
         }
         if let Some((component, meta)) = self.cached(sha256) {
             let pre = self.link(&component, what)?;
-            let flavor = Flavor::ready(self.inner.clone(), pre.clone(), meta.info.clone(), sha256.to_string());
-            self.remember(sha256, pre, meta.info);
+            let info = Arc::new(meta.info);
+            let flavor = Flavor::ready(self.inner.clone(), pre.clone(), info.clone(), sha256.to_string());
+            self.remember(sha256, pre, info);
             return Ok((flavor, CompileSource::Cached));
         }
         let bytes = bytes()?;
@@ -284,11 +285,11 @@ impl Runtime {
         let pre = self.link(&component, what)?;
         let flavor = Flavor::describe(self.inner.clone(), pre.clone(), sha256.to_string(), what).await?;
         self.store_cached(sha256, &compiled, flavor.info());
-        self.remember(sha256, pre, flavor.info().clone());
+        self.remember(sha256, pre, flavor.shared_info());
         Ok((flavor, CompileSource::Compiled))
     }
 
-    fn remember(&self, sha256: &str, pre: FlavorPre, info: FlavorInfo) {
+    fn remember(&self, sha256: &str, pre: FlavorPre, info: Arc<FlavorInfo>) {
         self.inner.loaded.lock().unwrap_or_else(|e| e.into_inner()).insert(sha256.to_string(), Loaded { pre, info });
     }
 

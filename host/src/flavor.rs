@@ -225,14 +225,15 @@ pub(crate) fn catch_unwind<F: std::future::Future>(f: F) -> CatchUnwind<F> {
 pub struct Flavor {
     rt: Arc<RuntimeInner>,
     pre: FlavorPre,
-    info: FlavorInfo,
+    /// Shared by every alerter of this component in the process.
+    info: Arc<FlavorInfo>,
     sha256: String,
 }
 
 impl Flavor {
     /// A flavor whose `info` is known (from the compile cache, or loaded
     /// earlier in this process).
-    pub(crate) fn ready(rt: Arc<RuntimeInner>, pre: FlavorPre, info: FlavorInfo, sha256: String) -> Flavor {
+    pub(crate) fn ready(rt: Arc<RuntimeInner>, pre: FlavorPre, info: Arc<FlavorInfo>, sha256: String) -> Flavor {
         Flavor { rt, pre, info, sha256 }
     }
 
@@ -258,7 +259,7 @@ impl Flavor {
                 update: false,
             },
         };
-        let mut flavor = Flavor { rt, pre, info: placeholder, sha256 };
+        let mut flavor = Flavor { rt, pre, info: Arc::new(placeholder), sha256 };
         let invalid = |reason: String| Error::InvalidComponent { what: what.to_string(), reason };
         let info = match flavor.call(None, None, Op::Info).await {
             Ok(Done::Info(info)) => info,
@@ -266,13 +267,18 @@ impl Flavor {
             Err(e) => return Err(invalid(format!("`info` failed: {e}"))),
         };
         crate::validate::validate_info(&info, flavor.contract(), what)?;
-        flavor.info = info;
+        flavor.info = Arc::new(info);
         Ok(flavor)
     }
 
     /// What the flavor says about itself.
     pub fn info(&self) -> &FlavorInfo {
         &self.info
+    }
+
+    /// [`Flavor::info`], shared.
+    pub(crate) fn shared_info(&self) -> Arc<FlavorInfo> {
+        self.info.clone()
     }
 
     /// The HTTP clients of the runtime that loaded it.

@@ -304,8 +304,10 @@ struct Automata {
     run_origins: Vec<Vec<Origin>>,
 }
 
-/// The value sets' automata in use, by what they were built from.
-type AutomataCache = Mutex<HashMap<Vec<Values>, Weak<Automata>>>;
+/// The value sets' automata in use, by a keyed hash of what they were built
+/// from (so the map never holds a secret, not even after its alerters are
+/// gone).
+type AutomataCache = Mutex<HashMap<[u8; 32], Weak<Automata>>>;
 
 /// One value the automata find: its entry index (`None` for an extra
 /// value), the value, whether it is a URL secret, the origins it is sent to.
@@ -316,17 +318,39 @@ fn automata_cache() -> &'static AutomataCache {
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// The cache key of a value set: BLAKE3 keyed with a random key of this
+/// process, over an unambiguous encoding (lengths before contents).
+fn values_key(values: &[Values]) -> [u8; 32] {
+    static KEY: OnceLock<[u8; 32]> = OnceLock::new();
+    let mut h = blake3::Hasher::new_keyed(KEY.get_or_init(rand::random));
+    let mut field = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    for (index, value, is_url, origins) in values {
+        field(&index.map_or(u64::MAX, |i| i as u64).to_le_bytes());
+        field(value.as_bytes());
+        field(&[u8::from(*is_url)]);
+        field(&(origins.len() as u64).to_le_bytes());
+        for o in origins {
+            field(o.to_string().as_bytes());
+        }
+    }
+    *h.finalize().as_bytes()
+}
+
 impl Automata {
     /// The automata for `values` (entry index or `None` for an extra value,
     /// the value, whether it is a URL secret): shared while in use.
     fn for_values(values: Vec<Values>) -> Option<Arc<Automata>> {
+        let key = values_key(&values);
         let mut cache = automata_cache().lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(a) = cache.get(&values).and_then(Weak::upgrade) {
+        if let Some(a) = cache.get(&key).and_then(Weak::upgrade) {
             return Some(a);
         }
         let built = Arc::new(Automata::build(&values)?);
         cache.retain(|_, w| w.strong_count() > 0);
-        cache.insert(values, Arc::downgrade(&built));
+        cache.insert(key, Arc::downgrade(&built));
         Some(built)
     }
 
@@ -686,6 +710,30 @@ mod tests {
         ] {
             assert_eq!(looks_like_reference(text), looks, "{text}");
         }
+    }
+
+    #[test]
+    fn alerters_with_the_same_secrets_share_automata_keyed_by_a_hash() {
+        let set = |value: &str| {
+            let mut s = SecretSet::new();
+            s.bind("token", value.into(), bearer(), vec![]);
+            s
+        };
+        let (a, b, c) = (set("xoxb-same-value-1"), set("xoxb-same-value-1"), set("xoxb-other-value-2"));
+        let (ra, rb, rc) = (a.redactor(&[]), b.redactor(&[]), c.redactor(&[]));
+        let shared = |r: &Redactor| r.shared.clone().expect("automata");
+        assert!(Arc::ptr_eq(&shared(&ra), &shared(&rb)), "same values: built once");
+        assert!(!Arc::ptr_eq(&shared(&ra), &shared(&rc)), "other values: their own");
+        // Each alerter keeps its own placeholders: b's is not a's.
+        assert_ne!(ra.placeholders[0].0, rb.placeholders[0].0);
+        assert_eq!(rb.redact("x xoxb-same-value-1 y"), "x **** y");
+        // The map's keys are hashes: no secret is kept there.
+        let cache = automata_cache().lock().unwrap();
+        assert!(cache.contains_key(&values_key(&[(Some(0), "xoxb-same-value-1".into(), false, vec![])])));
+        assert_ne!(
+            values_key(&[(Some(0), "ab".into(), false, vec![])]),
+            values_key(&[(Some(0), "a".into(), false, vec![]), (None, "b".into(), false, vec![])])
+        );
     }
 
     #[test]

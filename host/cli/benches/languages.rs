@@ -1,5 +1,5 @@
 //! One row per language of flavor, for BENCHMARKS.md (run: `scripts/bench`,
-//! or `scripts/bench-languages`): Rust = mattermost (built in), Python =
+//! or `scripts/bench languages`): Rust = mattermost (built in), Python =
 //! telegram, JavaScript = teams, C = ntfy, each against its local stand-in.
 //!
 //! - component size: the file built from plugins/;

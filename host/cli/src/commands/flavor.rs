@@ -62,7 +62,7 @@ those hosts only after `alerter register ... --allow-host ORIGIN` (each) or
 `ask` trusts the flavor to say who replied, so it needs a built-in flavor or one
 registered with --trusted (or `alerter flavor trust NAME`).
 
-Built-in names (slack, discord) are reserved: register such a file with --name.")]
+Built-in names (slack, discord, mattermost) are reserved: register such a file with --name.")]
 pub struct RegisterFlavor {
     /// Path of the component.
     path: PathBuf,
@@ -286,11 +286,19 @@ fn print_pruned(pruned: &Pruned) -> Result<(), CliError> {
 /// On a terminal, a line that says the component is being checked and
 /// compiled, with the time so far (a big Python or JavaScript component
 /// takes seconds); nothing otherwise.
+/// Components at least this big get a line in logs while they compile.
+const BIG_COMPONENT: u64 = 2_000_000;
+
 fn compile_spinner(path: &std::path::Path) -> Option<indicatif::ProgressBar> {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        // No spinner in a log: one line, for the components whose first
+        // compile takes seconds (an interpreter's, such as componentize-py's).
+        if size >= BIG_COMPONENT {
+            eprintln!("compiling {} ({}): a few seconds, once", path.display(), bytes(size));
+        }
         return None;
     }
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
