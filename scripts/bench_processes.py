@@ -135,7 +135,8 @@ def group_clients(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str
     alerter = str(Path(a.bin_dir) / "alerter")
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "posted.jsonl"
-        standin = Standin([str(Path(a.bin_dir) / "standin"), "--log", str(log)])
+        # A minute of its rate limits lasts 1 ms: 80 posts in seconds measure the clients.
+        standin = Standin([str(Path(a.bin_dir) / "standin"), "--log", str(log), "--minute", "1"])
         try:
             origin, channel, token = standin.line
             env = alerter_env(str(Path(tmp) / "home"))

@@ -21,6 +21,10 @@
 //!   line `{"file": NAME, "bytes": N, "shared": [[CHANNEL, THREAD]]}` for
 //!   each file uploaded and shared.
 //!
+//! - `--minute MS`: a minute of Slack's rate limits lasts MS milliseconds
+//!   (every window scales with it), for benchmarks that post hundreds of
+//!   messages a second; default: a real minute.
+//!
 //! `standin --chart FILE` writes a PNG loss curve to FILE and exits: the
 //! plot the demo attaches.
 
@@ -41,6 +45,7 @@ struct Options {
     reply_as: String,
     react: Option<String>,
     log: Option<PathBuf>,
+    minute: Option<Duration>,
 }
 
 /// Runs the stand-in with `args` (without the program name); returns the
@@ -65,7 +70,14 @@ pub fn run(args: &[String]) -> i32 {
 }
 
 fn parse(args: &[String]) -> Option<Options> {
-    let mut o = Options { reply: "LGTM".into(), reply_after: None, reply_as: "U0HUMAN".into(), react: None, log: None };
+    let mut o = Options {
+        reply: "LGTM".into(),
+        reply_after: None,
+        reply_as: "U0HUMAN".into(),
+        react: None,
+        log: None,
+        minute: None,
+    };
     let secs = |s: &str| match s.parse::<f64>() {
         Ok(s) if s >= 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
         _ => None,
@@ -83,6 +95,7 @@ fn parse(args: &[String]) -> Option<Options> {
             "--reply-as" => o.reply_as = value.clone(),
             "--react" => o.react = Some(value.clone()),
             "--log" => o.log = Some(value.into()),
+            "--minute" => o.minute = Some(Duration::from_millis(value.parse().ok().filter(|ms| *ms > 0)?)),
             _ => return None,
         }
     }
@@ -102,6 +115,9 @@ fn serve(opts: Options) -> i32 {
         None => None,
     };
     let slack = SlackService::start();
+    if let Some(minute) = opts.minute {
+        slack.set_minute(minute);
+    }
     println!("{} {CHANNEL} {BOT_TOKEN}", slack.origin());
 
     let watcher = slack.clone();
@@ -166,7 +182,7 @@ fn serve(opts: Options) -> i32 {
 
 fn usage() -> i32 {
     eprintln!(
-        "usage: standin [--approve-after SECS] [--reply TEXT] [--reply-after SECS] [--reply-as USER] [--react NAME] [--log FILE]\n       standin --chart FILE"
+        "usage: standin [--approve-after SECS] [--reply TEXT] [--reply-after SECS] [--reply-as USER] [--react NAME] [--log FILE] [--minute MS]\n       standin --chart FILE"
     );
     2
 }
