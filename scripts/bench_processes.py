@@ -3,14 +3,16 @@
 Each command is one process that sends one post to a loopback stand-in; the
 commands of a group run interleaved (a round runs each once, in an order
 that rotates every round), and each row gives the median wall time from
-spawn to exit and the median peak RSS of the child (`wait4`'s ru_maxrss,
-nothing added by a wrapper). Every run must exit 0 and the stand-in must
-have answered exactly one post per run, else the script fails (non-zero,
-nothing printed for the group).
+spawn to exit and the median peak RSS of the command (GNU time's `%M`, see
+`run_once`). Every run must exit 0 and the server must have answered exactly
+one post per run, else the script fails (non-zero, nothing printed for the
+group).
 
 Groups:
 - `clients`: `alerter post` (built-in Slack flavor, cached) against curl,
-  slack_sdk and apprise, all to the Slack stand-in (`standin`).
+  slack_sdk and apprise: each checked once against the Slack stand-in
+  (`standin`, Slack's OpenAPI description), then timed against the minimal
+  server (`bench-standin`).
 - `flavors`: `alerter post` through the built-in Slack flavor (Rust), the
   telegram flavor (Python, componentize-py) and the teams flavor
   (JavaScript, componentize-js), registered and cached, against one
@@ -38,6 +40,9 @@ from pathlib import Path
 TEXT = "Nightly training finished"
 
 
+TIME = "/usr/bin/time"  # GNU time (Debian package `time`): see run_once
+
+
 class BenchError(Exception):
     pass
 
@@ -59,7 +64,17 @@ class Row:
 
 
 def run_once(argv: list[str], env: dict[str, str] | None) -> tuple[float, int]:
-    """Spawns argv (stdio to /dev/null), waits; returns (seconds, peak RSS KiB)."""
+    """Runs argv (stdio to /dev/null) under GNU time; returns (seconds, peak RSS KiB).
+
+    The peak RSS comes from `/usr/bin/time -f %M`, not from this script's own
+    wait4: a child that Python spawns shares or copies this interpreter's
+    memory until it execs, and Linux counts that high-water mark in the
+    child's ru_maxrss, so every process would seem at least as big as this
+    script (about 16 MiB). GNU time is a small C program: its floor is about
+    2 MiB, and it costs every row the same fork and exec.
+    """
+    fd, out = tempfile.mkstemp(prefix="bench-rss-")
+    os.close(fd)
     devnull = os.open(os.devnull, os.O_RDWR)
     try:
         actions = [
@@ -68,17 +83,20 @@ def run_once(argv: list[str], env: dict[str, str] | None) -> tuple[float, int]:
             (os.POSIX_SPAWN_DUP2, devnull, 2),
         ]
         exe = shutil.which(argv[0]) or argv[0]
+        timed = [TIME, "-f", "%M", "-o", out, exe, *argv[1:]]
         t = time.perf_counter()
-        pid = os.posix_spawn(exe, argv, env if env is not None else dict(os.environ), file_actions=actions)
-        _, status, usage = os.wait4(pid, 0)
+        pid = os.posix_spawn(TIME, timed, env if env is not None else dict(os.environ), file_actions=actions)
+        _, status, _ = os.wait4(pid, 0)
         dt = time.perf_counter() - t
+        code = os.waitstatus_to_exitcode(status)
+        lines = Path(out).read_text().split()
     finally:
         os.close(devnull)
-    code = os.waitstatus_to_exitcode(status)
+        os.unlink(out)
     if code != 0:
-        out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
-        raise BenchError(f"{argv[0]} exited {code}: {' '.join(argv)}\n{out.stdout}{out.stderr}")
-    return dt, usage.ru_maxrss
+        res = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        raise BenchError(f"{argv[0]} exited {code}: {' '.join(argv)}\n{res.stdout}{res.stderr}")
+    return dt, int(lines[-1])
 
 
 def interleave(rows: list[Row], runs: int, warmup: int = 2) -> None:
@@ -129,45 +147,69 @@ def check(argv: list[str], env: dict[str, str], what: str) -> str:
     return r.stdout
 
 
+def client_rows(a: argparse.Namespace, alerter: list[str], env: dict[str, str], origin: str, channel: str,
+                token: str, body: Path) -> list[Row]:
+    """The four clients, each posting TEXT once to the Slack API at `origin`
+    (`alerter`: the `alerter post` command line that does)."""
+    return [
+        Row("`alerter post` (built-in Slack flavor, cached)", alerter, env),
+        Row("`curl` one-shot POST of the same JSON",
+            ["curl", "-sS", "--fail", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}",
+             "-H", "Content-Type: application/json; charset=utf-8", "--data-binary", f"@{body}",
+             f"{origin}/api/chat.postMessage"]),
+        Row("slack_sdk `WebClient.chat_postMessage` one-liner",
+            [a.python, "-c", "from slack_sdk import WebClient; "
+             f"assert WebClient(token={token!r}, base_url={origin + '/api/'!r})"
+             f".chat_postMessage(channel={channel!r}, text={TEXT!r})['ok']"]),
+        Row("apprise (Slack bot mode) one-liner",
+            [a.python, "-c", "import apprise; from apprise.plugins.slack import NotifySlack; "
+             f"NotifySlack.api_url = {origin + '/api/{}'!r}; ap = apprise.Apprise(); "
+             f"ap.add({f'slack://{token}/+{channel}'!r}); assert ap.notify(body={TEXT!r})"]),
+    ]
+
+
 def group_clients(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str, str, bool]]]:
     if not a.python:
         raise BenchError("--python (the virtualenv with slack_sdk and apprise) is required for `clients`")
     alerter = str(Path(a.bin_dir) / "alerter")
     with tempfile.TemporaryDirectory() as tmp:
+        # First each client posts once to the Slack stand-in, which checks
+        # every request against Slack's OpenAPI description: all four must
+        # be accepted (and `alerter post`'s JSON becomes curl's body).
         log = Path(tmp) / "posted.jsonl"
-        # A minute of its rate limits lasts 1 ms: 80 posts in seconds measure the clients.
-        standin = Standin([str(Path(a.bin_dir) / "standin"), "--log", str(log), "--minute", "1"])
+        standin = Standin([str(Path(a.bin_dir) / "standin"), "--log", str(log)])
+        body = Path(tmp) / "body.json"
         try:
             origin, channel, token = standin.line
             env = alerter_env(str(Path(tmp) / "home"))
             check([alerter, "register", "bench", "--flavor", "slack", "--set", f"token={token}",
                    "--set", f"channel_id={channel}", "--set", f"api_base={origin}/api", "--allow-host", origin], env, "register")
             check([alerter, "post", TEXT], env, "the first post (fills the compile cache)")
-            first = json.loads(log.read_text().splitlines()[0])
-            body = Path(tmp) / "body.json"
-            body.write_text(json.dumps(first))
-            rows = [
-                Row("`alerter post` (built-in Slack flavor, cached)", [alerter, "post", TEXT], env),
-                Row("`curl` one-shot POST of the same JSON",
-                    ["curl", "-sS", "--fail", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}",
-                     "-H", "Content-Type: application/json; charset=utf-8", "--data-binary", f"@{body}",
-                     f"{origin}/api/chat.postMessage"]),
-                Row("slack_sdk `WebClient.chat_postMessage` one-liner",
-                    [a.python, "-c", "from slack_sdk import WebClient; "
-                     f"assert WebClient(token={token!r}, base_url={origin + '/api/'!r})"
-                     f".chat_postMessage(channel={channel!r}, text={TEXT!r})['ok']"]),
-                Row("apprise (Slack bot mode) one-liner",
-                    [a.python, "-c", "import apprise; from apprise.plugins.slack import NotifySlack; "
-                     f"NotifySlack.api_url = {origin + '/api/{}'!r}; ap = apprise.Apprise(); "
-                     f"ap.add({f'slack://{token}/+{channel}'!r}); assert ap.notify(body={TEXT!r})"]),
-            ]
-            interleave(rows, a.runs)
+            body.write_text(json.dumps(json.loads(log.read_text().splitlines()[0])))
+            for r in client_rows(a, [], env, origin, channel, token, body)[1:]:
+                run_once(r.argv, r.env)
         finally:
             standin.stop()
         posted = len(log.read_text().splitlines())
-        expected = 1 + len(rows) * (a.runs + 2)
-        if posted != expected:
-            raise BenchError(f"the Slack stand-in answered {posted} posts ok, not {expected}")
+        if posted != 4:
+            raise BenchError(f"the Slack stand-in accepted {posted} posts of the four clients, not 4")
+        # Then the timed runs against the minimal server, which costs every
+        # client the same (the stand-in's checks of Block Kit would add tens
+        # of milliseconds to the two clients that send blocks).
+        server = Standin([str(Path(a.bin_dir) / "bench-standin")])
+        try:
+            (bench,) = server.line
+            check([alerter, "register", "timed", "--flavor", "slack", "--set", f"token={token}",
+                   "--set", f"channel_id={channel}", "--set", f"api_base={bench}/api", "--allow-host", bench], env,
+                  "register against the minimal server")
+            rows = client_rows(a, [alerter, "post", "--alerter", "timed", TEXT], env, bench, channel, token, body)
+            interleave(rows, a.runs)
+        finally:
+            err = server.stop()
+        posts = int(err.strip().splitlines()[-1].split()[-1])
+        expected = len(rows) * (a.runs + 2)
+        if posts != expected:
+            raise BenchError(f"bench-standin answered {posts} posts, not {expected}")
     base = rows[0]
     md = ["| command | median | peak RSS | vs `alerter post` |", "|---|---|---|---|"]
     for r in rows:

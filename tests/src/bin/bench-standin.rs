@@ -10,6 +10,8 @@
 //!
 //! Routes (any token, any body):
 //! - `POST /api/chat.postMessage`: `{"ok": true, "channel", "ts", "message"}`
+//! - `GET /api/chat.getPermalink`: `{"ok": true, "channel", "permalink"}` (the
+//!   Slack flavor asks for the message's link after posting; not a post)
 //! - `POST /bot<token>/sendMessage`: `{"ok": true, "result": {"message_id", "chat"}}`
 //! - `POST /teams/<anything>`: 202 with an empty body, as Workflows answers
 
@@ -18,10 +20,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -37,6 +39,13 @@ async fn slack(State(count): State<Count>, body: Bytes) -> Response {
     let channel = params["channel"].as_str().unwrap_or("C0ALERTS").to_string();
     let ts = format!("1700000000.{n:06}");
     Json(json!({"ok": true, "channel": channel, "ts": ts, "message": {"type": "message", "text": params["text"], "ts": ts, "bot_id": "B0BENCH"}}))
+        .into_response()
+}
+
+async fn permalink(Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+    let channel = q.get("channel").cloned().unwrap_or_default();
+    let ts = q.get("message_ts").cloned().unwrap_or_default().replace('.', "");
+    Json(json!({"ok": true, "channel": channel, "permalink": format!("https://bench.slack.com/archives/{channel}/p{ts}")}))
         .into_response()
 }
 
@@ -62,6 +71,7 @@ fn main() {
     let count: Count = Arc::new(AtomicU64::new(0));
     let router = Router::new()
         .route("/api/chat.postMessage", post(slack))
+        .route("/api/chat.getPermalink", get(permalink))
         .route("/{bot}/{method}", post(telegram))
         .route("/teams/{*rest}", post(teams))
         .with_state(count.clone());
