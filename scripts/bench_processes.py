@@ -147,6 +147,26 @@ def check(argv: list[str], env: dict[str, str], what: str) -> str:
     return r.stdout
 
 
+def expect_posts(stderr: str, expected: int) -> None:
+    """Checks the `posts: N` line bench-standin prints when it stops."""
+    posts = int(stderr.strip().splitlines()[-1].split()[-1])
+    if posts != expected:
+        raise BenchError(f"bench-standin answered {posts} posts, not {expected}")
+
+
+def ratio_table(rows: list[Row], against: str, rss_ratio: bool) -> list[str]:
+    """Median time and peak RSS of each row, and its ratio to the first row's
+    time (and RSS when `rss_ratio`)."""
+    base = rows[0]
+    md = [f"| command | median | peak RSS | vs {against} |", "|---|---|---|---|"]
+    for r in rows:
+        ratio = f"{r.median_ms() / base.median_ms():.2f}x"
+        if rss_ratio:
+            ratio += f", {r.median_rss_mib() / base.median_rss_mib():.2f}x"
+        md.append(f"| {r.name} | {r.median_ms():.1f} ms | {r.median_rss_mib():.1f} MiB | {ratio} |")
+    return md
+
+
 def client_rows(a: argparse.Namespace, alerter: list[str], env: dict[str, str], origin: str, channel: str,
                 token: str, body: Path) -> list[Row]:
     """The four clients, each posting TEXT once to the Slack API at `origin`
@@ -206,16 +226,8 @@ def group_clients(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str
             interleave(rows, a.runs)
         finally:
             err = server.stop()
-        posts = int(err.strip().splitlines()[-1].split()[-1])
-        expected = len(rows) * (a.runs + 2)
-        if posts != expected:
-            raise BenchError(f"bench-standin answered {posts} posts, not {expected}")
-    base = rows[0]
-    md = ["| command | median | peak RSS | vs `alerter post` |", "|---|---|---|---|"]
-    for r in rows:
-        md.append(f"| {r.name} | {r.median_ms():.1f} ms | {r.median_rss_mib():.1f} MiB | "
-                  f"{r.median_ms() / base.median_ms():.2f}x |")
-    return md, []
+        expect_posts(err, len(rows) * (a.runs + 2))
+    return ratio_table(rows, "`alerter post`", rss_ratio=False), []
 
 
 def group_flavors(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str, str, bool]]]:
@@ -273,15 +285,9 @@ def group_flavors(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str
             interleave(rows, a.runs)
         finally:
             err = standin.stop()
-        posts = int(err.strip().splitlines()[-1].split()[-1])
-        expected = 5 + 5 * (a.runs + 2)
-        if posts != expected:
-            raise BenchError(f"bench-standin answered {posts} posts, not {expected}")
+        expect_posts(err, len(rows) + len(rows) * (a.runs + 2))
     base = rows[0]
-    md = ["| command | median | peak RSS | vs Rust flavor (time, RSS) |", "|---|---|---|---|"]
-    for r in rows:
-        md.append(f"| {r.name} | {r.median_ms():.1f} ms | {r.median_rss_mib():.1f} MiB | "
-                  f"{r.median_ms() / base.median_ms():.2f}x, {r.median_rss_mib() / base.median_rss_mib():.2f}x |")
+    md = ratio_table(rows, "Rust flavor (time, RSS)", rss_ratio=True)
     for r in reg_rows:
         md.append(f"| {r.name} | {r.median_ms() / 1000:.2f} s | {r.median_rss_mib():.0f} MiB | ({len(r.times)} runs) |")
     md.append(f"| compile cache after registering both | {cache / 1e6:.1f} MB | | |")

@@ -63,13 +63,16 @@ struct Replay {
 }
 
 impl PostPath {
+    /// `settings` gives the settings and message from the token's
+    /// placeholder; `seen` is the stand-in's request log.
     async fn new(
         rt: &Runtime,
         flavor: Flavor,
         origin: &str,
         secret: (&str, &str),
-        settings: Settings,
         posts: usize,
+        settings: impl FnOnce(String) -> (Vec<(String, String)>, Message),
+        seen: impl Fn() -> Vec<alerter_tests::chat::Seen>,
     ) -> PostPath {
         let grant = Origin::parse_grant(origin).unwrap();
         let mut secrets = SecretSet::new();
@@ -81,7 +84,7 @@ impl PostPath {
                 Arc::new(Net::with_clients(policy, secrets.clone(), Limits::default(), rt.clients().clone()).unwrap())
             })
             .collect();
-        let (settings, msg, seen) = settings(placeholder);
+        let (settings, msg) = settings(placeholder);
         let mut path = PostPath {
             flavor,
             nets,
@@ -136,11 +139,6 @@ impl PostPath {
     }
 }
 
-/// The settings, message and request log of one path, given the token's
-/// placeholder.
-type Settings =
-    Box<dyn FnOnce(String) -> (Vec<(String, String)>, Message, Box<dyn Fn() -> Vec<alerter_tests::chat::Seen>>)>;
-
 /// The headers a native client must send to match what the flavor sent.
 fn same_headers(seen: &alerter_tests::chat::Seen) -> Vec<(String, String)> {
     seen.headers.iter().filter(|(k, _)| matches!(k.as_str(), "authorization" | "content-type")).cloned().collect()
@@ -149,33 +147,32 @@ fn same_headers(seen: &alerter_tests::chat::Seen) -> Vec<(String, String)> {
 async fn echo_path(rt: &Runtime, svc: &EchoService, posts: usize) -> PostPath {
     let origin = svc.origin();
     let (flavor, _) = rt.load(&std::fs::read(flavors::ECHO).unwrap(), "echo").await.unwrap();
-    let svc = svc.clone();
-    let o = origin.clone();
-    let settings: Settings = Box::new(move |token| {
-        let settings =
-            vec![("url".to_string(), o), ("token".to_string(), token), ("channel".to_string(), "general".to_string())];
-        (settings, Message::text("benchmark message"), Box::new(move || svc.seen()))
-    });
-    PostPath::new(rt, flavor, &origin, ("token", "bench-token"), settings, posts).await
+    let settings = |token| {
+        let settings = vec![
+            ("url".to_string(), origin.clone()),
+            ("token".to_string(), token),
+            ("channel".to_string(), "general".to_string()),
+        ];
+        (settings, Message::text("benchmark message"))
+    };
+    PostPath::new(rt, flavor, &origin, ("token", "bench-token"), posts, settings, || svc.seen()).await
 }
 
 async fn slack_path(rt: &Runtime, svc: &SlackService, posts: usize) -> PostPath {
     let origin = svc.origin();
     let (flavor, _) = rt.load(&std::fs::read(flavors::SLACK).unwrap(), "slack").await.unwrap();
-    let svc = svc.clone();
-    let o = origin.clone();
-    let settings: Settings = Box::new(move |token| {
+    let settings = |token| {
         let settings = vec![
             ("token".to_string(), token),
             ("channel_id".to_string(), CHANNEL.to_string()),
-            ("api_base".to_string(), format!("{o}/api")),
+            ("api_base".to_string(), format!("{origin}/api")),
         ];
         let mut msg = Message::text("Nightly training finished");
         msg.title = Some("Training".into());
         msg.metadata = vec![("accuracy".into(), "0.93".into())];
-        (settings, msg, Box::new(move || svc.seen()))
-    });
-    let path = PostPath::new(rt, flavor, &origin, ("token", BOT_TOKEN), settings, posts).await;
+        (settings, msg)
+    };
+    let path = PostPath::new(rt, flavor, &origin, ("token", BOT_TOKEN), posts, settings, || svc.seen()).await;
     assert_eq!(path.requests[0].url, format!("{origin}/api/chat.postMessage"));
     path
 }
