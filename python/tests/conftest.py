@@ -75,7 +75,8 @@ class StandIn:
     def _logged(self, keep: Any, at_least: int, timeout: float) -> List[Dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while True:
-            lines = self.log_path.read_text().splitlines() if self.log_path.exists() else []
+            text = self.log_path.read_text() if self.log_path.exists() else ""
+            lines = text.split("\n")[:-1]  # complete lines only: the stand-in may be writing the last
             found = [entry for entry in (json.loads(line) for line in lines if line.strip()) if keep(entry)]
             if len(found) >= at_least or time.monotonic() > deadline:
                 return found

@@ -128,15 +128,16 @@ fn serve(opts: Options) -> i32 {
         loop {
             if let Some(file) = log.as_mut() {
                 let posted = watcher.posted();
+                // One write per line, so a reader never sees half of one.
                 for params in posted.iter().skip(logged) {
-                    let _ = writeln!(file, "{params}");
+                    let _ = file.write_all(format!("{params}\n").as_bytes());
                 }
                 logged = posted.len();
                 for f in watcher.files() {
                     if !f.shared.is_empty() && files_logged.insert(f.id.clone()) {
                         let bytes = f.data.as_ref().map_or(0, Vec::len);
                         let line = serde_json::json!({"file": f.name, "bytes": bytes, "shared": f.shared});
-                        let _ = writeln!(file, "{line}");
+                        let _ = file.write_all(format!("{line}\n").as_bytes());
                     }
                 }
                 let _ = file.flush();
