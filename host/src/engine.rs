@@ -23,6 +23,16 @@
 //! mapped window, so it neither copies the artifact nor adds it to the
 //! process's resident memory.
 //!
+//! Hashing every byte on every load was most of what a big flavor's
+//! `alerter post` cost beyond a small one's, so the `.meta` file also
+//! carries a seal: a second keyed MAC, over the artifact's MAC, the
+//! metadata and the identity of the file as this cache last wrote or fully
+//! checked it (device, inode, size, modification and change times). A load
+//! whose open file still has that identity is checked by the seal alone.
+//! Any write to the file, a copy, a restore or a rename over it gives it a
+//! new change time or inode, which no program without root can set back, so
+//! it gets the full check again; when that passes, the seal is renewed.
+//!
 //! Because the MAC binds the artifact to the sha256 of the component it was
 //! compiled from, a cached load needs neither the component's bytes nor its
 //! sha256 (see [`Runtime::load_sha256`]): the pinned copy of a registered
@@ -65,10 +75,25 @@ const CACHE_EXTENSION: &str = "cwasm";
 /// Extension of the MAC and metadata next to each compiled component.
 const META_EXTENSION: &str = "meta";
 /// The first bytes of a `.meta` file: this format; then the 32-byte MAC,
-/// then the metadata (JSON).
-const META_MAGIC: &[u8; 8] = b"alrtmt2\0";
+/// the 32-byte seal, the sealed file identity ([`IDENTITY_LEN`] bytes), then
+/// the metadata (JSON).
+const META_MAGIC: &[u8; 8] = b"alrtmt3\0";
+/// The format before seals: the MAC, then the metadata. Read (fully
+/// checked, then sealed), never written.
+const META_MAGIC_V2: &[u8; 8] = b"alrtmt2\0";
 /// Hashed first, so a MAC of this cache is never valid for anything else.
 const MAC_DOMAIN: &[u8] = b"alerter compile cache v2\0";
+/// Hashed first into a seal, so a seal is never a valid MAC and back.
+const SEAL_DOMAIN: &[u8] = b"alerter compile cache seal v3\0";
+/// Bytes of a file identity: device, inode, size, modification and change
+/// times (seconds and nanoseconds), little-endian.
+const IDENTITY_LEN: usize = 56;
+/// The artifact is written in pieces this size. Linux caches a file in
+/// folios as large as the writes that filled it, and maps a whole folio
+/// around each page a process touches: written in one 30 MB piece, the
+/// Python flavor's artifact put about 10 MiB more of its code in every
+/// later `alerter post`'s resident memory than written in these.
+const WRITE_PIECE: usize = 64 << 10;
 /// Bytes of the artifact mapped at a time while it is hashed.
 const HASH_WINDOW: usize = 4 << 20;
 
@@ -332,7 +357,8 @@ impl Runtime {
         let (file, meta) = file;
         // SAFETY: the file is an artifact this cache wrote: its keyed MAC
         // (key readable by the user only, outside the cache directory) was
-        // checked just now, over every byte, on this open file, and it is
+        // checked on this open file, over every byte, just now or (by the
+        // seal) when it last had the identity it still has, and it is
         // mapped through this same descriptor. Only someone with the user's
         // own rights could change it in between, and they could as well
         // read the key. wasmtime still checks the header and refuses
@@ -348,27 +374,64 @@ impl Runtime {
         }
     }
 
-    /// Opens the artifact and checks the MAC in `meta` over the metadata and
-    /// the artifact, and that the metadata names `sha256` and this engine.
+    /// Opens the artifact and checks it against `meta`: by the seal when the
+    /// open file still has the identity it was sealed with, else by the MAC
+    /// over the metadata and every byte of the artifact (and then seals it
+    /// afresh). Then checks that the metadata names `sha256` and this engine.
     fn verified(&self, artifact: &Path, meta: &Path, sha256: &str) -> Result<(File, Meta), String> {
         let meta_bytes = std::fs::read(meta).map_err(|e| format!("no readable MAC: {e}"))?;
-        if meta_bytes.len() < 40 || &meta_bytes[..8] != META_MAGIC {
-            return Err("not a cache file of this alerter".into());
-        }
-        let mac = blake3::Hash::from_bytes(meta_bytes[8..40].try_into().map_err(|_| "short file".to_string())?);
-        let json = &meta_bytes[40..];
+        let sealed = MetaFile::parse(&meta_bytes).ok_or("not a cache file of this alerter")?;
         let file = File::open(artifact).map_err(|e| e.to_string())?;
-        let mut h = self.mac_hasher(json);
-        hash_file(&mut h, &file).map_err(|e| format!("cannot read it: {e}"))?;
-        // `Hash` compares in constant time.
-        if h.finalize() != mac {
-            return Err("its MAC does not match: changed, or written with another key".into());
+        let identity = file_identity(&file);
+        let by_seal = match (&identity, &sealed.seal) {
+            (Some(now), Some((seal, then))) => now == then && self.seal(&sealed.mac, sealed.json, now) == *seal,
+            _ => false,
+        };
+        if !by_seal {
+            let mut h = self.mac_hasher(sealed.json);
+            hash_file(&mut h, &file).map_err(|e| format!("cannot read it: {e}"))?;
+            // `Hash` compares in constant time.
+            if h.finalize() != sealed.mac {
+                return Err("its MAC does not match: changed, or written with another key".into());
+            }
         }
-        let meta: Meta = serde_json::from_slice(json).map_err(|e| format!("unreadable metadata: {e}"))?;
-        if meta.sha256 != sha256 || meta.engine != engine_key(&self.inner.engine) {
+        let parsed: Meta = serde_json::from_slice(sealed.json).map_err(|e| format!("unreadable metadata: {e}"))?;
+        if parsed.sha256 != sha256 || parsed.engine != engine_key(&self.inner.engine) {
             return Err("it was compiled from another component".into());
         }
-        Ok((file, meta))
+        if let (false, Some(identity)) = (by_seal, identity) {
+            // Copied, restored or written by an older alerter: checked in
+            // full just now, so later loads need only the seal.
+            let framed = self.frame_meta(&sealed.mac, sealed.json, &identity);
+            if let Err(e) = write_atomic(meta, &framed) {
+                tracing::debug!("cannot renew the seal of {}: {e}", artifact.display());
+            }
+        }
+        Ok((file, parsed))
+    }
+
+    /// The seal of an artifact with MAC `mac`, metadata `json` and file
+    /// identity `identity`.
+    fn seal(&self, mac: &blake3::Hash, json: &[u8], identity: &[u8; IDENTITY_LEN]) -> blake3::Hash {
+        let mut h = blake3::Hasher::new_keyed(&self.inner.cache_key);
+        h.update(SEAL_DOMAIN);
+        h.update(mac.as_bytes());
+        h.update(&(json.len() as u64).to_le_bytes());
+        h.update(json);
+        h.update(identity);
+        h.finalize()
+    }
+
+    /// The bytes of a `.meta` file (see [`META_MAGIC`]).
+    fn frame_meta(&self, mac: &blake3::Hash, json: &[u8], identity: &[u8; IDENTITY_LEN]) -> Vec<u8> {
+        let seal = self.seal(mac, json, identity);
+        let mut framed = Vec::with_capacity(8 + 64 + IDENTITY_LEN + json.len());
+        framed.extend_from_slice(META_MAGIC);
+        framed.extend_from_slice(mac.as_bytes());
+        framed.extend_from_slice(seal.as_bytes());
+        framed.extend_from_slice(identity);
+        framed.extend_from_slice(json);
+        framed
     }
 
     fn mac_hasher(&self, meta_json: &[u8]) -> blake3::Hasher {
@@ -390,13 +453,15 @@ impl Runtime {
         };
         let mut h = self.mac_hasher(&json);
         h.update(compiled);
-        let mut framed = Vec::with_capacity(json.len() + 40);
-        framed.extend_from_slice(META_MAGIC);
-        framed.extend_from_slice(h.finalize().as_bytes());
-        framed.extend_from_slice(&json);
+        let mac = h.finalize();
         let artifact = dir.join(&name);
-        let written = write_atomic(&artifact, compiled)
-            .and_then(|()| write_atomic(&artifact.with_extension(META_EXTENSION), &framed));
+        let written = write_atomic(&artifact, compiled).and_then(|file| {
+            // Sealed with the identity the file has now it is in place (a
+            // rename changes its change time); without one, every load
+            // checks the MAC.
+            let identity = file_identity(&file).unwrap_or([0; IDENTITY_LEN]);
+            write_atomic(&artifact.with_extension(META_EXTENSION), &self.frame_meta(&mac, &json, &identity))
+        });
         if let Err(e) = written {
             tracing::warn!("cannot write compile cache {}: {e}", artifact.display());
         }
@@ -639,13 +704,67 @@ fn key_next_to(dir: &Path) -> Result<[u8; 32], Error> {
     Ok(key)
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `bytes` to a temporary file next to `path` and renames it over
+/// `path`; returns the file, now at `path`.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<File> {
     let dir = path.parent().ok_or_else(|| std::io::Error::other("cache path has no parent"))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, bytes)?;
+    for piece in bytes.chunks(WRITE_PIECE) {
+        std::io::Write::write_all(&mut tmp, piece)?;
+    }
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    tmp.persist(path).map_err(|e| e.error)
+}
+
+/// A `.meta` file read back: the MAC, the seal with the identity it seals
+/// (none in the format before seals), and the metadata (JSON).
+struct MetaFile<'a> {
+    mac: blake3::Hash,
+    seal: Option<(blake3::Hash, [u8; IDENTITY_LEN])>,
+    json: &'a [u8],
+}
+
+impl<'a> MetaFile<'a> {
+    fn parse(bytes: &'a [u8]) -> Option<MetaFile<'a>> {
+        let hash = |b: &[u8]| <[u8; 32]>::try_from(b).ok().map(blake3::Hash::from_bytes);
+        let (magic, rest) = bytes.split_at_checked(8)?;
+        let (mac, rest) = rest.split_at_checked(32)?;
+        if magic == META_MAGIC_V2 {
+            return Some(MetaFile { mac: hash(mac)?, seal: None, json: rest });
+        }
+        if magic != META_MAGIC {
+            return None;
+        }
+        let (seal, rest) = rest.split_at_checked(32)?;
+        let (identity, json) = rest.split_at_checked(IDENTITY_LEN)?;
+        Some(MetaFile { mac: hash(mac)?, seal: Some((hash(seal)?, identity.try_into().ok()?)), json })
+    }
+}
+
+/// What identifies an open file and changes with any write to it: device,
+/// inode, size, modification and change times. None where it cannot be read.
+#[cfg(unix)]
+fn file_identity(file: &File) -> Option<[u8; IDENTITY_LEN]> {
+    let st = rustix::fs::fstat(file).ok()?;
+    let fields: [u64; 7] = [
+        st.st_dev as u64,
+        st.st_ino as u64,
+        st.st_size as u64,
+        st.st_mtime as u64,
+        st.st_mtime_nsec as u64,
+        st.st_ctime as u64,
+        st.st_ctime_nsec as u64,
+    ];
+    let mut out = [0u8; IDENTITY_LEN];
+    for (slot, v) in out.chunks_exact_mut(8).zip(fields) {
+        slot.copy_from_slice(&v.to_le_bytes());
+    }
+    Some(out)
+}
+
+#[cfg(not(unix))]
+fn file_identity(_file: &File) -> Option<[u8; IDENTITY_LEN]> {
+    None
 }
 
 /// Refuses files that are not wasm, and core modules.
@@ -687,4 +806,41 @@ fn check_imports_exports(engine: &Engine, component: &Component, what: &str) -> 
             .collect::<Vec<_>>()
             .join(" or "),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_files_of_both_formats_parse_and_anything_else_does_not() {
+        let (mac, seal, identity, json) = ([1u8; 32], [2u8; 32], [3u8; IDENTITY_LEN], br#"{"sha256":"x"}"#);
+        let v3 = [&META_MAGIC[..], &mac, &seal, &identity, json].concat();
+        let parsed = MetaFile::parse(&v3).expect("v3");
+        assert_eq!(parsed.mac, blake3::Hash::from_bytes(mac));
+        assert_eq!(parsed.seal, Some((blake3::Hash::from_bytes(seal), identity)));
+        assert_eq!(parsed.json, json);
+
+        let v2 = [&META_MAGIC_V2[..], &mac, json].concat();
+        let parsed = MetaFile::parse(&v2).expect("v2");
+        assert_eq!((parsed.mac, parsed.seal, parsed.json), (blake3::Hash::from_bytes(mac), None, &json[..]));
+
+        for bad in [&v3[..8 + 32 + 32 + 10], &v3[..20], b"alrtmt9\0", &[], &[&b"garbage!"[..], &v3[8..]].concat()] {
+            assert!(MetaFile::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_identity_changes_with_any_write_and_not_with_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let file = write_atomic(&path, b"some bytes").unwrap();
+        let Some(written) = file_identity(&file) else { return };
+        let _ = std::fs::read(&path).unwrap();
+        assert_eq!(file_identity(&File::open(&path).unwrap()), Some(written), "reading changes nothing");
+        // Put back the same bytes: the change time moves all the same.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, b"some bytes").unwrap();
+        assert_ne!(file_identity(&File::open(&path).unwrap()), Some(written));
+    }
 }
