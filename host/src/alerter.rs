@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::bindings::Contract;
 use crate::builtin;
 use crate::egress::{EgressPolicy, Origin};
-use crate::engine::{CompileSource, Runtime};
+use crate::engine::{CompileSource, Residency, Runtime};
 use crate::error::Error;
 use crate::flavor::{CallError, Capabilities, Flavor, FlavorError, Message, RepliesPage, SecretSlot, Sent};
 use crate::limits::{retry_fits, Limits};
@@ -60,10 +60,18 @@ impl Host {
     }
 
     /// Opens the state directory at `home` (created owner-only; refused
-    /// when it is not private, see [`Error::UnsafeStateDir`]).
+    /// when it is not private, see [`Error::UnsafeStateDir`]), for a process
+    /// that makes many calls ([`Residency::KeepWarm`]).
     pub fn open(home: &Path, limits: Limits) -> Result<Host, Error> {
+        Host::open_with(home, limits, Residency::KeepWarm)
+    }
+
+    /// [`Host::open`] choosing what finished calls leave resident: the CLI,
+    /// which makes a few calls and exits, gives it all back
+    /// ([`Residency::GiveBack`]).
+    pub fn open_with(home: &Path, limits: Limits, residency: Residency) -> Result<Host, Error> {
         let state = StateDir::open(home)?;
-        let runtime = Runtime::with_cache(state.cache_path()?, state.cache_key()?, limits)?;
+        let runtime = Runtime::with_cache(state.cache_path()?, state.cache_key()?, limits, residency)?;
         Ok(Host { state, runtime })
     }
 

@@ -47,7 +47,8 @@
 //! Instances come from a pooling allocator (`pool_config`): each call takes
 //! a slot of pre-reserved memory, tables and fiber stack, whose linear
 //! memory is a copy-on-write image of the component's initial memory and is
-//! reset when the call ends (only the pages the call dirtied). A semaphore
+//! reset when the call ends (only the pages the call dirtied; see
+//! [`Residency`] for what stays resident afterwards). A semaphore
 //! in front of calls keeps the number in flight within the pool's size, so
 //! the pool is never exhausted: a call beyond it waits for a slot.
 
@@ -100,12 +101,31 @@ const HASH_WINDOW: usize = 4 << 20;
 /// Calls in flight at once in one process (each holds one pooled instance
 /// slot while it runs, HTTP included); more wait for a slot.
 pub const MAX_CONCURRENT_CALLS: usize = 64;
-/// Bytes of each pooled linear memory kept resident (and reset with
-/// `memset`, only the pages the call touched) rather than given back to the
-/// kernel and faulted in again by the next call.
+/// Under [`Residency::KeepWarm`], bytes of each pooled linear memory kept
+/// resident (and reset in place, only the pages the call wrote) rather than
+/// given back to the kernel and faulted in again by the next call.
 const KEEP_RESIDENT_MEMORY: usize = 2 << 20;
 /// The same for each fiber stack.
 const KEEP_RESIDENT_STACK: usize = 128 << 10;
+
+/// What a finished call leaves resident in its pooled instance slot: a
+/// choice between the next call's speed and the process's peak memory.
+/// Either way the next call starts from the component's initial state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Residency {
+    /// Keep the first pages of each slot's memory (2 MiB), tables and fiber
+    /// stack resident and reset them in place, so the next call in the slot
+    /// does not fault them in again: for processes that make many calls
+    /// (the library's default, the Python package).
+    #[default]
+    KeepWarm,
+    /// Give every page of a finished call back to the kernel: for processes
+    /// that make a few calls and exit (the `alerter` CLI). Resetting in
+    /// place copies the memory image back over each page the call wrote,
+    /// which reads the image through a second mapping: 1.1 MiB more at the
+    /// peak of an `alerter post` through the Python flavor.
+    GiveBack,
+}
 /// Largest linear memory a pooled slot can hold: all of 32-bit wasm; the
 /// per-call [`Limits::memory_bytes`] is what actually caps a call.
 const POOL_MAX_MEMORY: usize = 4 << 30;
@@ -194,26 +214,33 @@ impl Runtime {
     /// file next to it, `<cache_dir>.key` (created 0600 when missing).
     /// [`crate::Host::open`] uses `ALERTER_HOME/cache` and
     /// `ALERTER_HOME/cache.key`.
+    /// Its slots are kept warm ([`Residency::KeepWarm`]).
     pub fn new(cache_dir: Option<PathBuf>, limits: Limits) -> Result<Runtime, Error> {
         match cache_dir {
-            None => Runtime::build(None, rand::random(), limits),
+            None => Runtime::build(None, rand::random(), limits, Residency::KeepWarm),
             Some(dir) => {
                 let key = key_next_to(&dir)?;
-                Runtime::with_cache(dir, key, limits)
+                Runtime::with_cache(dir, key, limits, Residency::KeepWarm)
             }
         }
     }
 
     /// A runtime caching compiled flavors in `dir`, each verified with a MAC
     /// keyed with `key` before it is deserialised.
-    pub fn with_cache(dir: PathBuf, key: [u8; 32], limits: Limits) -> Result<Runtime, Error> {
+    pub fn with_cache(dir: PathBuf, key: [u8; 32], limits: Limits, residency: Residency) -> Result<Runtime, Error> {
         std::fs::create_dir_all(&dir).map_err(|e| Error::state_dir(&dir, format!("cannot create it: {e}")))?;
-        Runtime::build(Some(dir), key, limits)
+        Runtime::build(Some(dir), key, limits, residency)
     }
 
-    fn build(cache_dir: Option<PathBuf>, cache_key: [u8; 32], limits: Limits) -> Result<Runtime, Error> {
+    fn build(
+        cache_dir: Option<PathBuf>,
+        cache_key: [u8; 32],
+        limits: Limits,
+        residency: Residency,
+    ) -> Result<Runtime, Error> {
         let internal = |what: &str, e: wasmtime::Error| Error::Internal(format!("{what}: {}", one_line(&e)));
-        let engine = Engine::new(&engine_config(&limits)).map_err(|e| internal("cannot create the wasm engine", e))?;
+        let engine = Engine::new(&engine_config(&limits, residency))
+            .map_err(|e| internal("cannot create the wasm engine", e))?;
 
         let mut linker: Linker<CallState> = Linker::new(&engine);
         latest::AlerterFlavor::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)
@@ -536,14 +563,14 @@ impl Runtime {
 /// the address map for wasm offsets in backtraces: a trap's error comes
 /// from the guest's own last words), which makes the artifacts of the big
 /// Python and JavaScript flavors about 15 % smaller to compile, hash and map.
-fn engine_config(limits: &Limits) -> Config {
+fn engine_config(limits: &Limits, residency: Residency) -> Config {
     let mut config = Config::new();
     config.epoch_interruption(true);
     config.wasm_component_model(true);
     config.debug_symbols(false);
     config.native_unwind_info(false);
     config.generate_address_map(false);
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_config(limits)));
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_config(limits, residency)));
     // For measuring the compile strategies (BENCHMARKS.md).
     match std::env::var("ALERTER_COMPILER").as_deref() {
         Ok("winch") => {
@@ -563,9 +590,14 @@ fn engine_config(limits: &Limits) -> Config {
 /// The pool: [`MAX_CONCURRENT_CALLS`] slots, each with room for everything
 /// one call may create under the runtime's `limits` (instances, memories,
 /// tables and their elements). Memory slots are reserved, not committed:
-/// only the pages a call touches become resident.
-fn pool_config(limits: &Limits) -> PoolingAllocationConfig {
+/// only the pages a call touches become resident, and `residency` says how
+/// many stay so after it.
+fn pool_config(limits: &Limits, residency: Residency) -> PoolingAllocationConfig {
     let n = MAX_CONCURRENT_CALLS as u32;
+    let (memory, stack) = match residency {
+        Residency::KeepWarm => (KEEP_RESIDENT_MEMORY, KEEP_RESIDENT_STACK),
+        Residency::GiveBack => (0, 0),
+    };
     let per = |v: usize| u32::try_from(v.max(1)).unwrap_or(u32::MAX);
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(n)
@@ -580,9 +612,9 @@ fn pool_config(limits: &Limits) -> PoolingAllocationConfig {
         .max_tables_per_module(per(limits.max_tables))
         .table_elements(limits.max_table_elements.max(1))
         .max_memory_size(POOL_MAX_MEMORY)
-        .linear_memory_keep_resident(KEEP_RESIDENT_MEMORY)
-        .table_keep_resident(KEEP_RESIDENT_MEMORY / 8)
-        .async_stack_keep_resident(KEEP_RESIDENT_STACK)
+        .linear_memory_keep_resident(memory)
+        .table_keep_resident(memory / 8)
+        .async_stack_keep_resident(stack)
         .pagemap_scan(Enabled::Auto);
     pool
 }

@@ -66,7 +66,7 @@ pub use crate::config::{
     FlavorRegistration, GrantReason, NewAlerter, Warning,
 };
 pub use crate::egress::{Denial, EgressPolicy, Origin};
-pub use crate::engine::{CacheEntry, CompileSource, Pruned, Runtime};
+pub use crate::engine::{CacheEntry, CompileSource, Pruned, Residency, Runtime};
 pub use crate::error::{Error, ErrorClass, NameKind, Result};
 pub use crate::fanout::{fan_out_exit_code, post_all, GroupChange, Target, PARTIAL_FAILURE_EXIT};
 pub use crate::flavor::{

@@ -7,10 +7,14 @@
 
 use std::sync::Arc;
 
-use alerter::{EgressPolicy, Flavor, Limits, Message, Net, Origin, Runtime, SecretSet};
+use alerter::{EgressPolicy, Flavor, Limits, Message, Net, Origin, Residency, Runtime, SecretSet};
 
 async fn stateful() -> (Runtime, Flavor, Arc<Net>) {
     let rt = Runtime::new(None, Limits::default()).unwrap();
+    load_stateful(rt).await
+}
+
+async fn load_stateful(rt: Runtime) -> (Runtime, Flavor, Arc<Net>) {
     let bytes = std::fs::read(alerter_test_artifacts::STATEFUL).unwrap();
     let (flavor, _) = rt.load(&bytes, "stateful").await.unwrap();
     let none: Vec<Origin> = Vec::new();
@@ -22,12 +26,26 @@ async fn stateful() -> (Runtime, Flavor, Arc<Net>) {
 #[tokio::test(flavor = "current_thread")]
 async fn no_state_survives_from_one_call_to_the_next() {
     let (_rt, flavor, net) = stateful().await;
-    let fresh = flavor.send(&net, &[], &Message::text("1")).await.unwrap().reference;
+    calls_one_after_the_other_start_fresh(&flavor, &net).await;
+}
+
+/// The CLI's runtime gives every page back after a call instead of
+/// resetting some in place: the next call starts just as fresh.
+#[tokio::test(flavor = "current_thread")]
+async fn no_state_survives_when_slots_give_their_pages_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = Runtime::with_cache(dir.path().join("cache"), [7; 32], Limits::default(), Residency::GiveBack).unwrap();
+    let (_rt, flavor, net) = load_stateful(rt).await;
+    calls_one_after_the_other_start_fresh(&flavor, &net).await;
+}
+
+async fn calls_one_after_the_other_start_fresh(flavor: &Flavor, net: &Arc<Net>) {
+    let fresh = flavor.send(net, &[], &Message::text("1")).await.unwrap().reference;
     assert!(fresh.starts_with("calls=0 bss=0 mark=initial heap=none pages="), "{fresh}");
     // Calls one after the other (so the same pooled slot is reused), each
     // growing and dirtying a different amount of memory.
     for mib in [8, 1, 16, 0, 3, 24, 2] {
-        let got = flavor.send(&net, &[], &Message::text(mib.to_string())).await.unwrap().reference;
+        let got = flavor.send(net, &[], &Message::text(mib.to_string())).await.unwrap().reference;
         assert_eq!(got, fresh, "after a call that grew memory by {mib} MiB");
     }
 }

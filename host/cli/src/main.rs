@@ -62,7 +62,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(h) => h,
         None => alerter::Host::default_home()?,
     };
-    let host = alerter::Host::open(&home, alerter::Limits::default())?;
+    // One command, a few calls, then exit: nothing is kept warm for later calls.
+    let host = alerter::Host::open_with(&home, alerter::Limits::default(), alerter::Residency::GiveBack)?;
     cli.command.execute(&commands::Context { host }).await
 }
 
