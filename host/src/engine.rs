@@ -107,6 +107,9 @@ pub const MAX_CONCURRENT_CALLS: usize = 64;
 const KEEP_RESIDENT_MEMORY: usize = 2 << 20;
 /// The same for each fiber stack.
 const KEEP_RESIDENT_STACK: usize = 128 << 10;
+/// Largest linear memory a pooled slot can hold: all of 32-bit wasm; the
+/// per-call [`Limits::memory_bytes`] is what actually caps a call.
+const POOL_MAX_MEMORY: usize = 4 << 30;
 
 /// What a finished call leaves resident in its pooled instance slot: a
 /// choice between the next call's speed and the process's peak memory.
@@ -126,9 +129,6 @@ pub enum Residency {
     /// peak of an `alerter post` through the Python flavor.
     GiveBack,
 }
-/// Largest linear memory a pooled slot can hold: all of 32-bit wasm; the
-/// per-call [`Limits::memory_bytes`] is what actually caps a call.
-const POOL_MAX_MEMORY: usize = 4 << 30;
 
 /// What the `.meta` file says about its artifact (MAC'd with it).
 #[derive(Serialize, Deserialize)]
