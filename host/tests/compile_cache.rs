@@ -12,12 +12,7 @@ use std::sync::Arc;
 use alerter::{CompileSource, EgressPolicy, Limits, Message, Net, Origin, Runtime, SecretSet};
 
 fn cache_file(dir: &Path, ext: &str) -> PathBuf {
-    let mut found: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == ext))
-        .collect();
+    let mut found = alerter_tests::files_ending(dir, &format!(".{ext}"));
     assert_eq!(found.len(), 1, "one .{ext} file in {}: {found:?}", dir.display());
     found.remove(0)
 }

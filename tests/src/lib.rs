@@ -34,6 +34,22 @@ macro_rules! alerter {
     };
 }
 
+/// Every file under `dir` (and its subdirectories) whose name ends with
+/// `suffix`; none when `dir` cannot be read.
+pub fn files_ending(dir: &std::path::Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_ending(&p, suffix));
+        } else if p.to_string_lossy().ends_with(suffix) {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// How long [`wait_for`] waits.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(20);
 
