@@ -38,6 +38,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    return_large_frees_to_the_kernel();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     // A panic is a bug; its message may quote what it was handling, so only
@@ -65,6 +66,26 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     // One command, a few calls, then exit: nothing is kept warm for later calls.
     let host = alerter::Host::open_with(&home, alerter::Limits::default(), alerter::Residency::GiveBack)?;
     cli.command.execute(&commands::Context { host }).await
+}
+
+/// Makes glibc serve every allocation above 128 KiB with its own mapping,
+/// unmapped when freed. By default glibc raises that threshold each time such
+/// a block is freed, after which large blocks come from its heaps, and what
+/// a compile frees there (Cranelift's per-function buffers, on both cores)
+/// stays resident while the next functions take new memory. Measured on the
+/// Python flavor's `alerter flavor register`: peak RSS 375 MB by default,
+/// 295 MB with the fixed threshold, the same compile time.
+fn return_large_frees_to_the_kernel() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const THRESHOLD: libc::c_int = 128 * 1024;
+        // SAFETY: mallopt only sets an allocator parameter; it runs first
+        // in main, before any other thread exists.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
+        }
+    }
 }
 
 fn init_logging(verbose: u8) {
