@@ -29,15 +29,23 @@ struct Setup {
     home: Alerter,
 }
 
+/// The `alerter` binary to measure: `$ALERTER_BENCH_BIN` (scripts/bench
+/// passes the one built on its own, as `cargo install` builds it), else the
+/// one cargo built with this benchmark (its features unified with the
+/// stand-ins', so a larger file).
+fn alerter_bin() -> String {
+    std::env::var("ALERTER_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_alerter").to_string())
+}
+
 fn file_flavor(path: &str) -> Alerter {
-    alerter_tests::guest::home_with(env!("CARGO_BIN_EXE_alerter"), path, false)
+    alerter_tests::guest::home_with(&alerter_bin(), path, false)
 }
 
 fn setup(lang: &str) -> Setup {
     match lang {
         "Rust" => {
             let mm = alerter_tests::mattermost::MattermostService::start();
-            let home = alerter_tests::alerter!();
+            let home = Alerter::new(alerter_bin());
             home.run(&mm.bot_args()).ok();
             Setup { _service: Box::new(mm), home }
         }
@@ -81,7 +89,7 @@ fn setup(lang: &str) -> Setup {
 fn timed_post(home: &Alerter) -> (Duration, u64) {
     let started = Instant::now();
     let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M", env!("CARGO_BIN_EXE_alerter"), "post", "benchmark"])
+        .args(["-f", "%M", &alerter_bin(), "post", "benchmark"])
         .env("ALERTER_HOME", home.home())
         .output()
         .expect("run /usr/bin/time alerter post");
