@@ -140,6 +140,18 @@ def winch_env(home: str) -> dict[str, str]:
     return {**alerter_env(home), "ALERTER_COMPILER": "winch"}
 
 
+def logged(log: Path, want: int, timeout: float = 10.0) -> list[str]:
+    """The lines of the stand-in's `--log`, once it has `want` of them (it
+    writes them from a thread that looks every 20 ms, so a line may come
+    after the client that caused it has exited); fewer after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = log.read_text().splitlines() if log.exists() else []
+        if len(lines) >= want or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
+
+
 def check(argv: list[str], env: dict[str, str], what: str) -> str:
     r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
@@ -205,9 +217,13 @@ def group_clients(a: argparse.Namespace) -> tuple[list[str], list[tuple[str, str
             check([alerter, "register", "bench", "--flavor", "slack", "--set", f"token={token}",
                    "--set", f"channel_id={channel}", "--set", f"api_base={origin}/api", "--allow-host", origin], env, "register")
             check([alerter, "post", TEXT], env, "the first post (fills the compile cache)")
-            body.write_text(json.dumps(json.loads(log.read_text().splitlines()[0])))
+            first = logged(log, 1)
+            if not first:
+                raise BenchError("the Slack stand-in logged no post for `alerter post`")
+            body.write_text(json.dumps(json.loads(first[0])))
             for r in client_rows(a, [], env, origin, channel, token, body)[1:]:
                 run_once(r.argv, r.env)
+            logged(log, 4)
         finally:
             standin.stop()
         posted = len(log.read_text().splitlines())
